@@ -1,0 +1,16 @@
+// @threadwal/core: the on-disk format, recovery, segments and the writer thread's handle.
+// The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
+export { WalError, isWalError, toWire, fromWire, fromFsError } from './errors.js';
+export type { WalErrorCode, WireError } from './errors.js';
+export { encodeBody, encodeLine, parseLine, peekSeq } from './format.js';
+export type { WalEvent, WalEventType, WalRecord } from './format.js';
+export { resolveWriterOptions, isPositiveInt } from './options.js';
+export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
+export { segmentPath, segmentPaths, rotatedIndexes, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments } from './segments.js';
+export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline } from './recover.js';
+export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
+export type { FsSeam, FaultInstaller } from './fs-seam.js';
+export { installWalErrorTransfer } from './comlink-errors.js';
+export { openWriter, canonicalWalPath, WriterHost } from './writer.js';
+export type { Connection } from './writer.js';
+export * from './protocol.js';

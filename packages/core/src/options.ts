@@ -1,0 +1,72 @@
+import { WalError } from './errors.js';
+
+export type Durability = 'fdatasync' | 'fsync' | 'none';
+export type LockMode = 'batch' | 'exclusive';
+
+/** Options of the writer thread. Every field is optional. */
+export interface WriterOptions {
+  /** How a batch is made durable before it is acknowledged. Default `'fdatasync'`. */
+  durability?: Durability;
+  /** `'batch'` takes the cross-process lock around each batch; `'exclusive'` holds it while open. Default `'batch'`. */
+  lock?: LockMode;
+  /** A lock not refreshed for this long is taken over (proper-lockfile `stale`, at least 2000). Default 10000. */
+  lockStaleMs?: number;
+  /** Give up waiting for the lock after this long and reject the batch with ELOCKED. Default 30000. */
+  lockTimeoutMs?: number;
+  /** Most bytes one write + fdatasync carries. Default 4 MiB. */
+  maxBatchBytes?: number;
+  /** Rotate from the writer thread at a batch boundary once the active file reaches maxSizeBytes. Default off. */
+  rotate?: { maxSizeBytes: number; maxRotations: number } | false;
+  /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
+  faultInjection?: string;
+}
+
+export interface ResolvedWriterOptions {
+  durability: Durability;
+  lock: LockMode;
+  lockStaleMs: number;
+  lockTimeoutMs: number;
+  maxBatchBytes: number;
+  rotate: { maxSizeBytes: number; maxRotations: number } | false;
+  faultInjection: string | undefined;
+}
+
+export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_LOCK_STALE_MS = 10_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+function bad(field: string, want: string, got: unknown): WalError {
+  return new WalError('EINVAL', `options.${field} must be ${want}, got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`);
+}
+
+export function isPositiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+/** Validates writer options once, eagerly, naming the bad field. */
+export function resolveWriterOptions(o: WriterOptions = {}): ResolvedWriterOptions {
+  if (typeof o !== 'object' || o === null) throw bad('', 'an object', o);
+  const durability = o.durability ?? 'fdatasync';
+  if (durability !== 'fdatasync' && durability !== 'fsync' && durability !== 'none') throw bad('durability', "'fdatasync', 'fsync' or 'none'", durability);
+  const lock = o.lock ?? 'batch';
+  if (lock !== 'batch' && lock !== 'exclusive') throw bad('lock', "'batch' or 'exclusive'", lock);
+  const lockStaleMs = o.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+  if (!isPositiveInt(lockStaleMs) || lockStaleMs < 2000) throw bad('lockStaleMs', 'an integer >= 2000', lockStaleMs);
+  const lockTimeoutMs = o.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  if (!isPositiveInt(lockTimeoutMs)) throw bad('lockTimeoutMs', 'a positive integer', lockTimeoutMs);
+  const maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  if (!isPositiveInt(maxBatchBytes)) throw bad('maxBatchBytes', 'a positive integer', maxBatchBytes);
+  const rotate = o.rotate ?? false;
+  if (rotate !== false) {
+    if (typeof rotate !== 'object' || rotate === null) throw bad('rotate', 'false or { maxSizeBytes, maxRotations }', rotate);
+    if (!isPositiveInt(rotate.maxSizeBytes)) throw bad('rotate.maxSizeBytes', 'a positive integer', rotate.maxSizeBytes);
+    if (!Number.isSafeInteger(rotate.maxRotations) || rotate.maxRotations < 0) throw bad('rotate.maxRotations', 'an integer >= 0', rotate.maxRotations);
+  }
+  const faultInjection = o.faultInjection;
+  if (faultInjection !== undefined && typeof faultInjection !== 'string') throw bad('faultInjection', 'a string', faultInjection);
+  return {
+    durability, lock, lockStaleMs, lockTimeoutMs, maxBatchBytes,
+    rotate: rotate === false ? false : { maxSizeBytes: rotate.maxSizeBytes, maxRotations: rotate.maxRotations },
+    faultInjection,
+  };
+}

@@ -1,0 +1,118 @@
+// The thread protocol. Dependency-free: both the main-side handle (writer.ts), the client
+// and the worker entry (writer-worker.ts) import only this and plain types.
+import type { MessagePort } from 'node:worker_threads';
+import type { WireError } from './errors.js';
+import type { ResolvedWriterOptions } from './options.js';
+
+/** Slots of the per-client SharedArrayBuffer (Int32). */
+export const SAB_DURABLE_BATCH = 0; // id of the newest batch of this client that is durable
+export const SAB_STATE = 1; // one of STATE_*
+export const SAB_SLOTS = 2;
+export const STATE_OK = 0;
+export const STATE_FAILED = 1; // fail-stop (EFSYNC): nothing will become durable
+export const STATE_DEAD = 2; // the writer thread is gone
+
+/** Client -> writer, on a data port. */
+export interface BatchMsg {
+  type: 'batch';
+  /** Client-local batch id, increasing by one per batch (wraps at 2^31). */
+  id: number;
+  /** Concatenated line bodies (`"ts":…}\n` each), transferred. */
+  buf: ArrayBuffer;
+  /** Bytes used in buf. */
+  len: number;
+  /** Number of lines in buf. */
+  count: number;
+}
+export type ToWriterData = BatchMsg;
+
+/** Writer -> client, on a data port. */
+export interface AckMsg {
+  type: 'ack';
+  id: number;
+  firstSeq: number;
+}
+export interface NackMsg {
+  type: 'nack';
+  id: number;
+  error: WireError;
+}
+/** The writer failed stop: every batch not yet acked will reject with this error. */
+export interface FailedMsg {
+  type: 'failed';
+  error: WireError;
+}
+export type FromWriterData = AckMsg | NackMsg | FailedMsg;
+
+/** Host (main side) -> writer worker, on parentPort. */
+export interface AttachMsg {
+  type: 'attach';
+  port: MessagePort;
+  sab: SharedArrayBuffer;
+}
+export interface ShutdownMsg {
+  type: 'shutdown';
+}
+export type ToWorker = AttachMsg | ShutdownMsg;
+
+/** Writer worker -> host, on parentPort. */
+export interface ReadyMsg {
+  type: 'ready';
+  info: OpenInfo;
+}
+export interface OpenFailedMsg {
+  type: 'open-failed';
+  error: WireError;
+}
+export interface ClosedMsg {
+  type: 'closed';
+}
+export type FromWorker = ReadyMsg | OpenFailedMsg | ClosedMsg;
+
+/** What the writer learned when it opened the file. */
+export interface OpenInfo {
+  path: string;
+  nextSeq: number;
+  size: number;
+  tornBytes: number;
+  created: boolean;
+}
+
+/** workerData of the writer worker. */
+export interface WriterWorkerData {
+  path: string;
+  options: ResolvedWriterOptions;
+  control: MessagePort;
+}
+
+/** The control plane the writer exposes over comlink. */
+export interface WriterControl {
+  stats(): WriterStats;
+  rotate(opts?: { maxRotations?: number }): Promise<RotateResult>;
+  close(): Promise<void>;
+}
+
+export interface RotateResult {
+  rotated: boolean;
+  nextSeq: number;
+}
+
+export interface WriterStats {
+  path: string;
+  events: number;
+  bytes: number;
+  batches: number;
+  fsyncs: number;
+  meanBatch: number;
+  maxBatch: number;
+  durableSeq: number;
+  nextSeq: number;
+  reopens: number;
+  rotations: number;
+  lockWaits: number;
+  failed: boolean;
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`this should not happen: ${JSON.stringify(x)}`);
+}

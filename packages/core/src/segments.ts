@@ -1,0 +1,105 @@
+// Segment naming and the shift/rename primitive shared by the writer's auto-rotation and
+// maintenance's rotate. The active file is `{path}`; rotated ones are `{path}.1` (newest)
+// … `{path}.N` (oldest), as the seed. `{path}.meta` remembers the next seq so that a seq
+// is never reused even when rotation or cleanup removed every event.
+import { dirname, basename } from 'node:path';
+import { readdirSync, constants } from 'node:fs';
+import { fsSeam, fsyncDir, readFully } from './fs-seam.js';
+import { WalError } from './errors.js';
+
+export function segmentPath(path: string, index: number): string {
+  return index === 0 ? path : `${path}.${index}`;
+}
+
+export function metaPath(path: string): string {
+  return `${path}.meta`;
+}
+
+/** Indexes of the rotated segments that exist, oldest (highest) first. */
+export function rotatedIndexes(path: string): number[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    if (/^[1-9][0-9]{0,8}$/.test(rest)) out.push(Number(rest));
+  }
+  return out.sort((a, b) => b - a);
+}
+
+/** All segment paths in reading order: `.N … .1`, then `{path}` (if present). */
+export function segmentPaths(path: string): string[] {
+  const out = rotatedIndexes(path).map((i) => segmentPath(path, i));
+  if (fsSeam.statSync(path)) out.push(path);
+  return out;
+}
+
+/** The next seq recorded in `{path}.meta`, or 0. */
+export function readMetaNextSeq(path: string): number {
+  const p = metaPath(path);
+  if (!fsSeam.statSync(p)) return 0;
+  let fd: number;
+  try {
+    fd = fsSeam.openSync(p, constants.O_RDONLY);
+  } catch {
+    return 0;
+  }
+  try {
+    const buf = Buffer.alloc(256);
+    const n = readFully(fd, buf, buf.length, 0);
+    const v = JSON.parse(buf.toString('utf8', 0, n)) as { next_seq?: unknown };
+    return typeof v.next_seq === 'number' && Number.isSafeInteger(v.next_seq) && v.next_seq >= 0 ? v.next_seq : 0;
+  } catch {
+    return 0; // a torn meta file is ignored: the segments themselves still give the seq
+  } finally {
+    fsSeam.closeSync(fd);
+  }
+}
+
+/** Durably records that seqs below `nextSeq` are used (temp file, fsync, rename, dir fsync). Keeps the larger value. */
+export function writeMetaNextSeq(path: string, nextSeq: number): void {
+  if (readMetaNextSeq(path) >= nextSeq) return;
+  const p = metaPath(path);
+  const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const fd = fsSeam.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    const buf = Buffer.from(`{"next_seq":${nextSeq}}\n`);
+    fsSeam.writeSync(fd, buf, 0, buf.length);
+    fsSeam.fsyncSync(fd);
+  } finally {
+    fsSeam.closeSync(fd);
+  }
+  fsSeam.renameSync(tmp, p);
+  fsyncDir(dirname(path));
+}
+
+/**
+ * Moves `{path}` to `{path}.1`, shifting `.1 → .2 …`, keeping at most `maxRotations` rotated
+ * files (0: the active file's events are dropped), then creates a fresh empty `{path}` and
+ * fsyncs the directory. The caller holds the lock and passes the next seq, which is
+ * recorded first so that a crash between renames never loses it. Renaming the oldest
+ * first means a crash midway leaves a numbering gap, never two files with one name.
+ */
+export function shiftSegments(path: string, maxRotations: number, nextSeq: number): void {
+  if (!Number.isSafeInteger(maxRotations) || maxRotations < 0) throw new WalError('EINVAL', `maxRotations must be an integer >= 0, got ${maxRotations}`, { path });
+  writeMetaNextSeq(path, nextSeq);
+  for (const i of rotatedIndexes(path)) {
+    if (i >= maxRotations) fsSeam.unlinkSync(segmentPath(path, i));
+  }
+  if (maxRotations === 0) {
+    if (fsSeam.statSync(path)) fsSeam.unlinkSync(path);
+  } else {
+    for (const i of rotatedIndexes(path)) fsSeam.renameSync(segmentPath(path, i), segmentPath(path, i + 1));
+    if (fsSeam.statSync(path)) fsSeam.renameSync(path, segmentPath(path, 1));
+  }
+  const fd = fsSeam.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
+  fsSeam.closeSync(fd);
+  fsyncDir(dirname(path));
+}

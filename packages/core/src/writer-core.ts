@@ -1,0 +1,274 @@
+// The writer actor, as it runs inside the writer thread. It alone holds the append fd.
+// Group commit: producers' batches queue while a write + fdatasync runs (the thread is
+// blocked in the syscall and the MessagePorts buffer); the next cycle takes everything
+// queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
+// path: an idle writer starts a cycle one setImmediate after a batch arrives.
+import type { MessagePort } from 'node:worker_threads';
+import { WalError, toWire } from './errors.js';
+import { ActiveFile } from './log-file.js';
+import { Framer } from './frame.js';
+import { PathLock } from './lock.js';
+import { shiftSegments } from './segments.js';
+import type { ResolvedWriterOptions } from './options.js';
+import {
+  SAB_DURABLE_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
+  type ToWriterData, type FromWriterData, type OpenInfo, type WriterStats, type RotateResult,
+} from './protocol.js';
+
+interface Client {
+  port: MessagePort;
+  sab: Int32Array;
+}
+
+interface Pending {
+  client: Client;
+  id: number;
+  buf: Buffer;
+  len: number;
+  count: number;
+}
+
+interface RotateRequest {
+  maxRotations: number;
+  resolve: (r: RotateResult) => void;
+  reject: (e: WalError) => void;
+}
+
+const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export class Writer {
+  readonly #opts: ResolvedWriterOptions;
+  readonly #file: ActiveFile;
+  readonly #lock: PathLock;
+  readonly #framer = new Framer();
+  readonly #clients = new Set<Client>();
+  #queue: Pending[] = [];
+  #rotations: RotateRequest[] = [];
+  #busy = false;
+  #scheduled = false;
+  #failed: WalError | null = null;
+  #closed = false;
+  #idleWaiters: Array<() => void> = [];
+  readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
+
+  private constructor(path: string, opts: ResolvedWriterOptions) {
+    this.#opts = opts;
+    this.#file = new ActiveFile(path);
+    this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs);
+  }
+
+  /** Opens and recovers under the lock, so a tail being written by another process is never mistaken for a torn one. */
+  static async open(path: string, opts: ResolvedWriterOptions): Promise<Writer> {
+    const w = new Writer(path, opts);
+    await w.#lock.acquire();
+    try {
+      w.#file.open();
+    } finally {
+      if (opts.lock === 'batch') w.#lock.release();
+    }
+    w.#stats.durableSeq = w.#file.nextSeq - 1;
+    return w;
+  }
+
+  info(): OpenInfo {
+    const f = this.#file;
+    return { path: f.path, nextSeq: f.nextSeq, size: f.size, tornBytes: f.tornBytes, created: f.created };
+  }
+
+  attach(port: MessagePort, sab: SharedArrayBuffer): void {
+    const client: Client = { port, sab: new Int32Array(sab) };
+    this.#clients.add(client);
+    if (this.#failed) this.#tell(client, { type: 'failed', error: toWire(this.#failed) });
+    port.on('message', (msg: ToWriterData) => this.#onMessage(client, msg));
+    port.on('close', () => this.#clients.delete(client));
+  }
+
+  #onMessage(client: Client, msg: ToWriterData): void {
+    if (msg?.type == null) return;
+    switch (msg.type) {
+      case 'batch': {
+        const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
+        if (error) return this.#tell(client, { type: 'nack', id: msg.id, error: toWire(error) });
+        this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count });
+        this.#schedule();
+        return;
+      }
+      default:
+        assertNever(msg.type);
+    }
+  }
+
+  #tell(client: Client, msg: FromWriterData): void {
+    try {
+      client.port.postMessage(msg);
+    } catch {
+      // the client went away; its SAB still tells anyone waiting in flushSync
+    }
+  }
+
+  #schedule(): void {
+    if (this.#busy || this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while ((this.#queue.length > 0 || this.#rotations.length > 0) && !this.#failed) {
+        await this.#cycle();
+        // Let the batches that arrived during the write/fsync in before the next cycle.
+        await immediate();
+      }
+    } finally {
+      this.#busy = false;
+      if (this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    }
+  }
+
+  #take(): Pending[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.#queue.length && (n === 0 || bytes + this.#queue[n]!.len <= this.#opts.maxBatchBytes)) {
+      bytes += this.#queue[n]!.len;
+      n += 1;
+    }
+    return this.#queue.splice(0, n);
+  }
+
+  async #cycle(): Promise<void> {
+    const lock = this.#lock;
+    if (!lock.stillOurs()) {
+      lock.forget();
+      try {
+        await lock.acquire();
+      } catch (err) {
+        return this.#nack(this.#take(), err as WalError);
+      }
+    }
+    const take = this.#take();
+    try {
+      this.#file.revalidate();
+      if (take.length > 0) this.#commit(take);
+      if (!this.#failed) this.#maybeRotate();
+    } catch (err) {
+      this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
+    } finally {
+      if (this.#opts.lock === 'batch') lock.release();
+    }
+  }
+
+  #commit(take: Pending[]): void {
+    const file = this.#file;
+    const first = file.nextSeq;
+    const { out, len, count } = this.#framer.frame(take, first);
+    // Fence: never write under a lock that another process may have taken over while we were paused.
+    if (!this.#lock.stillOurs()) {
+      this.#queue.unshift(...take);
+      return;
+    }
+    try {
+      file.write(out, len);
+    } catch (err) {
+      if ((err as { fatal?: boolean }).fatal) throw err;
+      return this.#nack(take, err as WalError);
+    }
+    file.makeDurable(this.#opts.durability); // throws EFSYNC: fail-stop in #cycle
+    file.nextSeq = first + count;
+    const s = this.#stats;
+    s.events += count;
+    s.bytes += len;
+    s.batches += 1;
+    if (this.#opts.durability !== 'none') s.fsyncs += 1;
+    if (count > s.maxBatch) s.maxBatch = count;
+    s.durableSeq = file.nextSeq - 1;
+    let seq = first;
+    for (const p of take) {
+      this.#tell(p.client, { type: 'ack', id: p.id, firstSeq: seq });
+      seq += p.count;
+      Atomics.store(p.client.sab, SAB_DURABLE_BATCH, p.id);
+    }
+    for (const p of take) Atomics.notify(p.client.sab, SAB_DURABLE_BATCH);
+  }
+
+  #maybeRotate(): void {
+    const auto = this.#opts.rotate;
+    const due = auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0;
+    if (!due && this.#rotations.length === 0) return;
+    const requests = this.#rotations.splice(0);
+    const keep = requests.at(-1)?.maxRotations ?? (auto === false ? 0 : auto.maxRotations);
+    try {
+      const file = this.#file;
+      const rotated = file.size > 0;
+      if (rotated) {
+        shiftSegments(file.path, keep, file.nextSeq);
+        file.closeFd();
+        file.open();
+        this.#stats.rotations += 1;
+      }
+      for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
+    } catch (err) {
+      const e = err instanceof WalError ? err : new WalError('EIO', `rotation failed: ${(err as Error).message}`, { path: this.#file.path, cause: err });
+      for (const r of requests) r.reject(e);
+      throw e;
+    }
+  }
+
+  #nack(take: Pending[], error: WalError): void {
+    const wire = toWire(error);
+    for (const p of take) this.#tell(p.client, { type: 'nack', id: p.id, error: wire });
+  }
+
+  /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */
+  #failStop(e: WalError, take: Pending[]): void {
+    this.#failed = e;
+    this.#nack([...take, ...this.#queue.splice(0)], e);
+    for (const r of this.#rotations.splice(0)) r.reject(e);
+    for (const c of this.#clients) {
+      this.#tell(c, { type: 'failed', error: toWire(e) });
+      Atomics.store(c.sab, SAB_STATE, STATE_FAILED);
+      Atomics.notify(c.sab, SAB_DURABLE_BATCH);
+    }
+  }
+
+  /** Marks every client's SAB dead so a thread blocked in flushSync wakes up (the writer is going away). */
+  markDead(): void {
+    for (const c of this.#clients) {
+      if (Atomics.load(c.sab, SAB_STATE) === 0) Atomics.store(c.sab, SAB_STATE, STATE_DEAD);
+      Atomics.notify(c.sab, SAB_DURABLE_BATCH);
+    }
+  }
+
+  rotate(maxRotations: number): Promise<RotateResult> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed) return Promise.reject(new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }));
+    return new Promise((resolve, reject) => {
+      this.#rotations.push({ maxRotations, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  stats(): WriterStats {
+    const s = this.#stats;
+    return {
+      path: this.#file.path, events: s.events, bytes: s.bytes, batches: s.batches, fsyncs: s.fsyncs,
+      meanBatch: s.batches ? s.events / s.batches : 0, maxBatch: s.maxBatch, durableSeq: s.durableSeq,
+      nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: s.rotations, lockWaits: this.#lock.waits,
+      failed: this.#failed !== null,
+    };
+  }
+
+  /** Drains what is queued, then releases the lock and the fd. Later batches reject with ECLOSED. */
+  async close(): Promise<void> {
+    if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
+    this.#closed = true;
+    this.#file.closeFd();
+    this.#lock.release();
+    for (const c of this.#clients) c.port.close();
+    this.#clients.clear();
+  }
+}

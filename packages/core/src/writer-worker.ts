@@ -1,0 +1,71 @@
+// Entry of the writer thread. Imports the protocol, the actor and comlink; never the
+// main-side handle (writer.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { expose } from 'comlink';
+import { installWalErrorTransfer } from './comlink-errors.js';
+import { Writer } from './writer-core.js';
+import { WalError, toWire } from './errors.js';
+import { fsSeam, type FaultInstaller } from './fs-seam.js';
+import { assertNever, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from './protocol.js';
+
+installWalErrorTransfer();
+const data = workerData as WriterWorkerData;
+const port = parentPort!;
+const send = (msg: FromWorker): void => port.postMessage(msg);
+
+async function main(): Promise<void> {
+  if (data.options.faultInjection) {
+    const spec = data.options.faultInjection;
+    const mod = (await import(isAbsolute(spec) ? pathToFileURL(spec).href : spec)) as { install: FaultInstaller };
+    mod.install(fsSeam);
+  }
+  let writer: Writer;
+  try {
+    writer = await Writer.open(data.path, data.options);
+  } catch (err) {
+    const e = err instanceof WalError ? err : new WalError('EIO', `cannot open ${data.path}: ${String(err)}`, { path: data.path, cause: err });
+    send({ type: 'open-failed', error: toWire(e) });
+    port.close();
+    data.control.close();
+    return;
+  }
+  // If this thread dies (process.exit inside it, an uncaught throw), wake every flushSync.
+  process.on('exit', () => writer.markDead());
+  process.on('uncaughtException', (err) => {
+    writer.markDead();
+    throw err;
+  });
+
+  const control: WriterControl = {
+    stats: () => writer.stats(),
+    rotate: (opts) => writer.rotate(opts?.maxRotations ?? 5),
+    close: async () => {
+      await writer.close();
+      send({ type: 'closed' });
+      setImmediate(() => {
+        port.close();
+        data.control.close();
+      });
+    },
+  };
+  expose(control, data.control as unknown as Parameters<typeof expose>[1]);
+
+  port.on('message', (msg: ToWorker) => {
+    if (msg?.type == null) return;
+    switch (msg.type) {
+      case 'attach':
+        writer.attach(msg.port, msg.sab);
+        return;
+      case 'shutdown':
+        void control.close();
+        return;
+      default:
+        assertNever(msg);
+    }
+  });
+  send({ type: 'ready', info: writer.info() });
+}
+
+void main();

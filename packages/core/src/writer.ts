@@ -1,0 +1,201 @@
+// The main-side handle of a writer thread: spawns it, hands out data ports (one per client),
+// forwards the control plane (comlink), and restarts the thread after it died. One host per
+// real path per thread that calls openWriter; it never imports the worker entry.
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
+import { wrap, releaseProxy, type Remote } from 'comlink';
+import { WalError, fromWire } from './errors.js';
+import { installWalErrorTransfer } from './comlink-errors.js';
+import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from './options.js';
+import {
+  SAB_SLOTS, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD,
+  type FromWorker, type OpenInfo, type WriterControl, type WriterWorkerData, type WriterStats, type RotateResult, type ToWorker,
+} from './protocol.js';
+
+/** What a client needs to talk to the writer thread directly. */
+export interface Connection {
+  port: MessagePort;
+  sab: SharedArrayBuffer;
+  info: OpenInfo;
+}
+
+const hosts = new Map<string, Promise<WriterHost>>();
+
+/** The path a WAL is keyed by: the real directory (created if missing) plus the file name. */
+export function canonicalWalPath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', 'path must be a non-empty string');
+  const abs = resolve(path);
+  mkdirSync(dirname(abs), { recursive: true });
+  try {
+    return realpathSync(abs);
+  } catch {
+    return join(realpathSync(dirname(abs)), basename(abs));
+  }
+}
+
+/** Opens (or shares) the writer thread for `path`. Each call must be paired with `release()`. */
+export async function openWriter(path: string, options: WriterOptions = {}): Promise<WriterHost> {
+  const resolved = resolveWriterOptions(options);
+  let key: string;
+  try {
+    key = canonicalWalPath(path);
+  } catch (err) {
+    if (err instanceof WalError) throw err;
+    throw new WalError('EIO', `cannot create the directory of ${path}: ${(err as Error).message}`, { path, cause: err });
+  }
+  let p = hosts.get(key);
+  if (!p) {
+    p = WriterHost.start(key, resolved);
+    hosts.set(key, p);
+    p.catch(() => hosts.delete(key));
+  }
+  const host = await p;
+  host.retain();
+  return host;
+}
+
+export class WriterHost {
+  readonly path: string;
+  readonly options: ResolvedWriterOptions;
+  #worker: Worker | null = null;
+  #control: Remote<WriterControl> | null = null;
+  #info: OpenInfo | null = null;
+  #starting: Promise<void> | null = null;
+  #refs = 0;
+  #calls = 0;
+  #closed = false;
+  readonly #sabs = new Set<Int32Array>();
+  readonly #deathListeners = new Set<(err: WalError) => void>();
+
+  private constructor(path: string, options: ResolvedWriterOptions) {
+    this.path = path;
+    this.options = options;
+  }
+
+  static async start(path: string, options: ResolvedWriterOptions): Promise<WriterHost> {
+    installWalErrorTransfer();
+    const host = new WriterHost(path, options);
+    await host.#ensure();
+    return host;
+  }
+
+  retain(): void {
+    this.#refs += 1;
+  }
+
+  get info(): OpenInfo {
+    return this.#info!;
+  }
+
+  /** Called with EWORKER when the writer thread dies unexpectedly. Returns an unsubscribe function. */
+  onDeath(fn: (err: WalError) => void): () => void {
+    this.#deathListeners.add(fn);
+    return () => this.#deathListeners.delete(fn);
+  }
+
+  #ensure(): Promise<void> {
+    if (this.#closed) return Promise.reject(new WalError('ECLOSED', 'the WAL is closed', { path: this.path }));
+    if (this.#worker) return Promise.resolve();
+    this.#starting ??= this.#spawn().finally(() => { this.#starting = null; });
+    return this.#starting;
+  }
+
+  async #spawn(): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const workerData: WriterWorkerData = { path: this.path, options: this.options, control: port2 };
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData, transferList: [port2] });
+    const info = await new Promise<OpenInfo>((ok, fail) => {
+      const onMessage = (msg: FromWorker): void => {
+        if (msg?.type === 'ready') ok(msg.info);
+        else if (msg?.type === 'open-failed') fail(fromWire(msg.error));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (err) => fail(new WalError('EWORKER', `writer thread failed to start: ${err.message}`, { path: this.path, cause: err })));
+      worker.once('exit', (code) => fail(new WalError('EWORKER', `writer thread exited with code ${code} while opening`, { path: this.path })));
+    }).catch(async (err: WalError) => {
+      await worker.terminate();
+      throw err;
+    });
+    // The thread never keeps the process alive on its own: clients ref their ports while
+    // they wait for acks, and control calls ref the worker while they run.
+    worker.unref();
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('error');
+    worker.removeAllListeners('exit');
+    worker.on('error', () => undefined); // reported through 'exit' below
+    worker.on('exit', (code) => this.#onExit(worker, code));
+    this.#worker = worker;
+    this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
+    port1.unref(); // after wrap: comlink's message listener refs the port
+    this.#info = info;
+  }
+
+  #onExit(worker: Worker, code: number): void {
+    if (worker !== this.#worker) return;
+    this.#worker = null;
+    this.#control = null;
+    for (const sab of this.#sabs) {
+      Atomics.store(sab, SAB_STATE, STATE_DEAD);
+      Atomics.notify(sab, SAB_DURABLE_BATCH);
+    }
+    this.#sabs.clear();
+    if (this.#closed) return;
+    const err = new WalError('EWORKER', `the writer thread died (exit code ${code}); the next append restarts it`, { path: this.path });
+    for (const fn of this.#deathListeners) fn(err);
+  }
+
+  /** A new data port straight to the writer thread, restarting the thread if it died. */
+  async connect(): Promise<Connection> {
+    await this.#ensure();
+    const { port1, port2 } = new MessageChannel();
+    const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
+    this.#sabs.add(new Int32Array(sab));
+    const msg: ToWorker = { type: 'attach', port: port2, sab };
+    this.#worker!.postMessage(msg, [port2]);
+    return { port: port1, sab, info: this.#info! };
+  }
+
+  /** Forgets a client's SAB once it has disconnected. */
+  forget(sab: SharedArrayBuffer): void {
+    for (const s of this.#sabs) if (s.buffer === sab) this.#sabs.delete(s);
+  }
+
+  async #call<T>(fn: (c: Remote<WriterControl>) => Promise<T>): Promise<T> {
+    await this.#ensure();
+    const worker = this.#worker!;
+    if (this.#calls++ === 0) worker.ref();
+    try {
+      return await fn(this.#control!);
+    } finally {
+      if (--this.#calls === 0) worker.unref();
+    }
+  }
+
+  stats(): Promise<WriterStats> {
+    return this.#call((c) => c.stats());
+  }
+
+  rotate(opts: { maxRotations?: number } = {}): Promise<RotateResult> {
+    return this.#call((c) => c.rotate(opts));
+  }
+
+  /** Drops one reference; the last one drains the writer, releases the lock and ends the thread. */
+  async release(): Promise<void> {
+    if (this.#refs === 0 || --this.#refs > 0) return;
+    hosts.delete(this.path);
+    const worker = this.#worker;
+    if (worker && this.#control) {
+      const control = this.#control;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      await this.#call((c) => c.close());
+      this.#closed = true;
+      control[releaseProxy]();
+      worker.ref();
+      const timer = setTimeout(() => void worker.terminate(), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.#closed = true;
+  }
+}

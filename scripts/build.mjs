@@ -1,0 +1,46 @@
+// Transpiles every TypeScript file on its own (unbundled, like astro's plumbing):
+// packages/<pkg>/{src,test} -> packages/<pkg>/dist/{src,test}, scripts -> dist-scripts,
+// test -> dist-test. Type checking is tsc's job (`pnpm typecheck`); `--types` also
+// emits .d.ts files for each package into dist/src.
+import { build } from 'esbuild';
+import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function tsFiles(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const common = { bundle: false, format: 'esm', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
+const jobs = [];
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', pkg);
+  const entryPoints = [...tsFiles(join(dir, 'src')), ...tsFiles(join(dir, 'test'))];
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: dir, outdir: join(dir, 'dist') }));
+}
+for (const [from, to] of [['scripts', 'dist-scripts'], ['test', 'dist-test']]) {
+  const entryPoints = tsFiles(join(root, from));
+  rmSync(join(root, to), { recursive: true, force: true });
+  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: join(root, from), outdir: join(root, to) }));
+}
+await Promise.all(jobs);
+
+if (process.argv.includes('--types')) {
+  for (const pkg of readdirSync(join(root, 'packages'))) {
+    const dir = join(root, 'packages', pkg);
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json'),
+      '--noEmit', 'false', '--declaration', '--emitDeclarationOnly', '--rootDir', dir, '--outDir', join(dir, 'dist')], { stdio: 'inherit' });
+  }
+}
+console.log(`built ${relative(process.cwd(), root) || '.'}`);
