@@ -4,14 +4,14 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire } from './errors.js';
+import { WalError, toWire, type WireError } from './errors.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
 import { shiftSegments } from './segments.js';
 import type { ResolvedWriterOptions } from './options.js';
 import {
-  SAB_DURABLE_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
+  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
   type ToWriterData, type FromWriterData, type OpenInfo, type WriterStats, type RotateResult,
 } from './protocol.js';
 
@@ -88,7 +88,7 @@ export class Writer {
     switch (msg.type) {
       case 'batch': {
         const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
-        if (error) return this.#tell(client, { type: 'nack', id: msg.id, error: toWire(error) });
+        if (error) return this.#nackOne(client, msg.id, toWire(error));
         this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count });
         this.#schedule();
         return;
@@ -220,7 +220,15 @@ export class Writer {
 
   #nack(take: Pending[], error: WalError): void {
     const wire = toWire(error);
-    for (const p of take) this.#tell(p.client, { type: 'nack', id: p.id, error: wire });
+    for (const p of take) this.#nackOne(p.client, p.id, wire);
+  }
+
+  /** A nacked batch is settled too: flushSync must not wait for it forever. */
+  #nackOne(client: Client, id: number, error: WireError): void {
+    this.#tell(client, { type: 'nack', id, error });
+    Atomics.store(client.sab, SAB_NACKED_BATCH, id);
+    Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
+    Atomics.notify(client.sab, SAB_DURABLE_BATCH);
   }
 
   /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */

@@ -1,0 +1,320 @@
+// The producer side of one client: serializes on the caller's thread, coalesces the events
+// of one tick into one transferred ArrayBuffer, and settles each event's promise when the
+// writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
+import {
+  WalError, encodeBody, fromWire, assertNever,
+  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD,
+  type Connection, type FromWriterData, type BatchMsg,
+} from '@threadwal/core';
+import type { ResolvedClientOptions } from './options.js';
+import { LatencyRing } from './latency.js';
+
+type Resolve = ((seq: number) => void) | undefined;
+type Reject = ((err: WalError) => void) | undefined;
+
+interface Inflight {
+  count: number;
+  bytes: number;
+  res: Resolve[];
+  rej: Reject[];
+  t0: number;
+}
+
+/** Where a batcher gets (and after a writer death, re-gets) its data port. */
+export interface ConnectionSource {
+  connect(): Promise<Connection>;
+}
+
+/** Post at once past this many bytes, so one long synchronous loop still pipelines. */
+const MAX_POST_BYTES = 1024 * 1024;
+const MIN_BUF_BYTES = 4096;
+
+// Buffer#write's argument juggling costs ~11% of a producer's time; utf8Write is the native
+// method it ends in (present on every Node this package supports; fall back just in case).
+type Utf8Write = (this: Buffer, s: string, offset: number) => number;
+const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
+  function (this: Buffer, s: string, offset: number) { return this.write(s, offset); };
+
+export class Batcher {
+  readonly #opts: ResolvedClientOptions;
+  readonly #source: ConnectionSource;
+  readonly #path: string;
+  #conn: Connection | null = null;
+  #sab: Int32Array | null = null;
+  #connecting: Promise<void> | null = null;
+  // the batch being built this tick: bodies are UTF-8 encoded into #buf as they arrive
+  // (one native write each); concatenating strings and encoding once costs ~5x more,
+  // because flattening a rope of thousands of parts dominates.
+  #buf: Buffer | null = null;
+  #nextBufBytes = MIN_BUF_BYTES;
+  #count = 0;
+  #bytes = 0;
+  #res: Resolve[] = [];
+  #rej: Reject[] = [];
+  #scheduled = false;
+  readonly #postTask = (): void => this.post();
+  // in flight and held back
+  readonly #inflight = new Map<number, Inflight>();
+  #nextId = 1;
+  #pendingBytes = 0;
+  #waiting: Array<{ body: string; res: Resolve; rej: Reject }> = [];
+  #drainWaiters: Array<() => void> = [];
+  #accepted = 0;
+  #settled = 0;
+  #flushWaiters: Array<{ target: number; resolve: () => void; reject: (e: WalError) => void }> = [];
+  #noWaitError: WalError | null = null;
+  #failed: WalError | null = null;
+  #closed = false;
+  lastSeq = -1;
+  readonly latency = new LatencyRing();
+
+  constructor(path: string, source: ConnectionSource, opts: ResolvedClientOptions, conn: Connection) {
+    this.#path = path;
+    this.#source = source;
+    this.#opts = opts;
+    this.#attach(conn);
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  #attach(conn: Connection): void {
+    this.#conn = conn;
+    this.#sab = new Int32Array(conn.sab);
+    conn.port.on('message', (msg: FromWriterData) => this.#onMessage(msg));
+    conn.port.on('close', () => this.#onClose(conn));
+    conn.port.unref();
+  }
+
+  #error(code: 'ECLOSED' | 'EBACKPRESSURE' | 'EWORKER', message: string): WalError {
+    return new WalError(code, message, { path: this.#path });
+  }
+
+  append(event: unknown): Promise<number> {
+    const body = encodeBody(event, this.#opts.maxEventBytes);
+    if (this.#closed) return Promise.reject(this.#error('ECLOSED', 'the WAL is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise<number>((res, rej) => {
+      this.#accepted += 1;
+      if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + body.length > this.#opts.maxPendingBytes)) {
+        this.#waiting.push({ body, res, rej });
+      } else {
+        this.#add(body, res, rej);
+      }
+    });
+  }
+
+  appendNoWait(event: unknown): void {
+    const body = encodeBody(event, this.#opts.maxEventBytes);
+    if (this.#closed) throw this.#error('ECLOSED', 'the WAL is closed');
+    if (this.#failed) throw this.#failed;
+    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + body.length > this.#opts.maxPendingBytes)) {
+      throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
+    }
+    this.#accepted += 1;
+    this.#add(body, undefined, undefined);
+  }
+
+  #add(body: string, res: Resolve, rej: Reject): void {
+    const worst = body.length * 3;
+    let buf = this.#buf;
+    if (buf === null || buf.length - this.#bytes < worst) {
+      if (this.#count > 0) this.post();
+      // allocUnsafeSlow: a buffer of its own (never the shared pool), so it can be transferred.
+      buf = this.#buf = Buffer.allocUnsafeSlow(Math.max(this.#nextBufBytes, worst));
+    }
+    const n = utf8Write.call(buf, body, this.#bytes);
+    this.#count += 1;
+    this.#bytes += n;
+    this.#pendingBytes += n;
+    this.#res.push(res);
+    this.#rej.push(rej);
+    if (this.#bytes >= MAX_POST_BYTES) this.post();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#postTask);
+    }
+  }
+
+  /** Sends the batch built so far to the writer thread. */
+  post(): void {
+    this.#scheduled = false;
+    if (this.#count === 0) return;
+    const conn = this.#conn;
+    if (!conn) return void this.#reconnect();
+    const buf = this.#buf!;
+    const id = this.#nextId;
+    this.#nextId = (id + 1) | 0 || 1; // Int32 in the SAB; 0 means "none"
+    const msg: BatchMsg = { type: 'batch', id, buf: buf.buffer as ArrayBuffer, len: this.#bytes, count: this.#count };
+    this.#inflight.set(id, { count: this.#count, bytes: this.#bytes, res: this.#res, rej: this.#rej, t0: performance.now() });
+    // Size the next buffer for a batch like this one: small when idle, large under load.
+    this.#nextBufBytes = Math.min(Math.max(MIN_BUF_BYTES, this.#bytes * 2), MAX_POST_BYTES * 2);
+    this.#buf = null;
+    this.#count = 0;
+    this.#bytes = 0;
+    this.#res = [];
+    this.#rej = [];
+    if (this.#inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
+    conn.port.postMessage(msg, [msg.buf]);
+  }
+
+  #onMessage(msg: FromWriterData): void {
+    if (msg?.type == null) return;
+    switch (msg.type) {
+      case 'ack': {
+        const b = this.#inflight.get(msg.id);
+        if (!b) return;
+        this.#inflight.delete(msg.id);
+        this.latency.add(performance.now() - b.t0);
+        for (let i = 0; i < b.count; i++) b.res[i]?.(msg.firstSeq + i);
+        this.lastSeq = msg.firstSeq + b.count - 1;
+        return this.#settle(b);
+      }
+      case 'nack': {
+        const b = this.#inflight.get(msg.id);
+        if (!b) return;
+        this.#inflight.delete(msg.id);
+        this.#reject(b, fromWire(msg.error));
+        return this.#settle(b);
+      }
+      case 'failed':
+        this.#failed = fromWire(msg.error);
+        for (const w of this.#waiting.splice(0)) w.rej?.(this.#failed);
+        return;
+      default:
+        assertNever(msg);
+    }
+  }
+
+  #reject(b: { count: number; rej: Reject[] }, err: WalError): void {
+    for (let i = 0; i < b.count; i++) {
+      const rej = b.rej[i];
+      if (rej) rej(err);
+      else this.#noWaitError = err;
+    }
+  }
+
+  #settle(b: Inflight): void {
+    this.#pendingBytes -= b.bytes;
+    this.#settled += b.count;
+    if (this.#inflight.size === 0) this.#conn?.port.unref();
+    while (this.#waiting.length > 0 && (this.#pendingBytes === 0 || this.#pendingBytes + this.#waiting[0]!.body.length <= this.#opts.maxPendingBytes)) {
+      const w = this.#waiting.shift()!;
+      this.#add(w.body, w.res, w.rej);
+    }
+    if (this.#drainWaiters.length > 0 && this.#pendingBytes <= this.#opts.maxPendingBytes / 2 && this.#waiting.length === 0) {
+      for (const d of this.#drainWaiters.splice(0)) d();
+    }
+    while (this.#flushWaiters.length > 0 && this.#flushWaiters[0]!.target <= this.#settled) {
+      const f = this.#flushWaiters.shift()!;
+      const err = this.#noWaitError;
+      this.#noWaitError = null;
+      if (err) f.reject(err);
+      else f.resolve();
+    }
+  }
+
+  /** The writer thread died (or closed): what was in flight may or may not be on disk, so it rejects with EWORKER. */
+  #onClose(conn: Connection): void {
+    if (conn !== this.#conn) return;
+    this.#conn = null;
+    this.#sab = null;
+    if (this.#closed) return;
+    const err = this.#error('EWORKER', 'the writer thread died before these events were acknowledged; the next append restarts it');
+    const lost = [...this.#inflight.values()];
+    this.#inflight.clear();
+    for (const b of lost) {
+      this.#reject(b, err);
+      this.#settle(b);
+    }
+    if (this.#count > 0) this.#reconnect();
+  }
+
+  #reconnect(): Promise<void> {
+    this.#connecting ??= this.#source.connect().then(
+      (conn) => {
+        this.#connecting = null;
+        this.#attach(conn);
+        this.post();
+      },
+      (err: WalError) => {
+        this.#connecting = null;
+        const b = { count: this.#count, bytes: this.#bytes, res: this.#res, rej: this.#rej, t0: 0 };
+        this.#buf = null;
+        this.#count = 0;
+        this.#bytes = 0;
+        this.#res = [];
+        this.#rej = [];
+        this.#reject(b, err);
+        this.#settle(b);
+      },
+    );
+    return this.#connecting;
+  }
+
+  flush(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#error('ECLOSED', 'the WAL is closed'));
+    this.post();
+    const target = this.#accepted;
+    if (this.#settled >= target) {
+      const err = this.#noWaitError;
+      this.#noWaitError = null;
+      return err ? Promise.reject(err) : Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.#flushWaiters.push({ target, resolve, reject }));
+  }
+
+  /** Resolves at the low-water mark (half of maxPendingBytes), so a producer retrying after EBACKPRESSURE makes room to fill. */
+  drain(): Promise<void> {
+    if (this.#pendingBytes <= this.#opts.maxPendingBytes / 2 && this.#waiting.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#drainWaiters.push(r));
+  }
+
+  /**
+   * Blocks this thread until everything appended so far is settled, waiting on the SAB
+   * cursor the writer thread advances (in short slices, so a writer that died without
+   * marking the SAB still ends in ETIMEDOUT rather than a hang).
+   */
+  flushSync(timeoutMs = this.#opts.flushSyncTimeoutMs): void {
+    if (this.#closed) return;
+    for (const w of this.#waiting.splice(0)) this.#add(w.body, w.res, w.rej); // flushSync ignores backpressure
+    this.post();
+    if (this.#inflight.size === 0) return;
+    const sab = this.#sab;
+    if (!sab) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
+    const first = this.#inflight.keys().next().value as number;
+    const target = (this.#nextId - 1) | 0 || -1;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const settled = Atomics.load(sab, SAB_DURABLE_BATCH);
+      if (((settled - target) | 0) >= 0) break;
+      const state = Atomics.load(sab, SAB_STATE);
+      if (state === STATE_FAILED) throw new WalError('EFSYNC', 'the WAL failed stop; nothing more becomes durable', { path: this.#path });
+      if (state === STATE_DEAD) throw this.#error('EWORKER', 'the writer thread died during flushSync');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new WalError('ETIMEDOUT', `flushSync waited ${timeoutMs} ms`, { path: this.#path });
+      Atomics.wait(sab, SAB_DURABLE_BATCH, settled, Math.min(left, 50));
+    }
+    const nacked = Atomics.load(sab, SAB_NACKED_BATCH);
+    if (nacked !== 0 && ((nacked - first) | 0) >= 0) {
+      throw new WalError('EIO', 'a batch was rejected by the writer (its promises say why)', { path: this.#path });
+    }
+  }
+
+  /** Stops accepting events and detaches from the writer (after the caller flushed). */
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#waiting.splice(0)) w.rej?.(this.#error('ECLOSED', 'the WAL was closed before this event was written'));
+    this.#conn?.port.close();
+    this.#conn = null;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get sab(): SharedArrayBuffer | undefined {
+    return this.#conn?.sab;
+  }
+}
