@@ -30,7 +30,9 @@ function testFiles(dir) {
 
 let files = [];
 if (!reliability) for (const pkg of readdirSync(join(root, 'packages'))) files.push(...testFiles(join(root, 'packages', pkg, 'dist', 'test')));
-files.push(...testFiles(join(root, 'dist-test')).filter((f) => reliability === f.includes(`${join('dist-test', 'reliability')}`)));
+// The default run includes test/reliability at CI size (THREADWAL_FULL unset);
+// --reliability runs only that suite, at full size.
+files.push(...testFiles(join(root, 'dist-test')).filter((f) => !reliability || f.includes(join('dist-test', 'reliability'))));
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
 files.sort();
 
