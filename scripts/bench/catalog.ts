@@ -1,0 +1,44 @@
+// The cases, in table order, and where each one's code lives. Case 1 (`naive`) is the
+// baseline every ratio is taken against. Shared by the orchestrator and the case runner;
+// it imports no case code, so the orchestrator never loads a peer package itself.
+
+export interface CaseSpec {
+  id: string;
+  /** The issue's case number (1–7). */
+  group: number;
+  title: string;
+  /** Module under cases/ and the exported function that runs the case. */
+  module: string;
+  fn: string;
+}
+
+export const CASES: readonly CaseSpec[] = [
+  { id: 'naive', group: 1, title: 'seed port: lockSync+write+fsync+unlock per event', module: 'baseline', fn: 'naive' },
+  { id: 'fsp-1', group: 2, title: 'fs.promises write+datasync, 1 appender', module: 'fs-promises', fn: 'one' },
+  { id: 'fsp-64', group: 2, title: 'fs.promises write+datasync, 64 appenders, 1 handle', module: 'fs-promises', fn: 'many' },
+  { id: 'sonic-sync', group: 3, title: 'sonic-boom sync, fsync:true (fsyncSync per write)', module: 'loggers', fn: 'sonicSync' },
+  { id: 'sonic-async', group: 3, title: 'sonic-boom async, fsync:true, 1000 writes + flush', module: 'loggers', fn: 'sonicAsync' },
+  { id: 'pino', group: 3, title: 'pino → worker transport to file (NOT durable)', module: 'loggers', fn: 'pinoTransport' },
+  { id: 'sqlite-1', group: 4, title: 'better-sqlite3 WAL sync=FULL, 1 insert/txn', module: 'stores', fn: 'sqliteOne' },
+  { id: 'sqlite-1000', group: 4, title: 'better-sqlite3 WAL sync=FULL, 1000 inserts/txn', module: 'stores', fn: 'sqliteThousand' },
+  { id: 'lmdb', group: 4, title: 'lmdb-js put().flushed, batched async commits', module: 'stores', fn: 'lmdbFlushed' },
+  { id: 'tw-window', group: 5, title: 'threadwal 1 producer: 1000 append, await all', module: 'threadwal', fn: 'window' },
+  { id: 'tw-pipe', group: 5, title: 'threadwal 1 producer: 4 windows of 1000 in flight', module: 'threadwal', fn: 'pipelined' },
+  { id: 'tw-nowait', group: 5, title: 'threadwal 1 producer: appendNoWait + flush', module: 'threadwal', fn: 'noWait' },
+  { id: 'tw-threads4', group: 5, title: 'threadwal 4 producer threads (port → connectWal)', module: 'threadwal', fn: 'threads4' },
+  { id: 'tw-procs4', group: 5, title: 'threadwal 4 processes, 1 path, lock per batch', module: 'threadwal', fn: 'processes4' },
+  { id: 'tw-exclusive', group: 5, title: "threadwal 1 process, lock: 'exclusive', pipelined", module: 'threadwal', fn: 'exclusive' },
+  { id: 'raw-fdatasync', group: 6, title: 'raw write+fdatasync, one at a time', module: 'baseline', fn: 'rawFdatasync' },
+  { id: 'paced-1k', group: 6, title: 'threadwal paced, 1k events/s offered', module: 'paced', fn: 'paced1k' },
+  { id: 'paced-10k', group: 6, title: 'threadwal paced, 10k events/s offered', module: 'paced', fn: 'paced10k' },
+  { id: 'paced-100k', group: 6, title: 'threadwal paced, 100k events/s offered', module: 'paced', fn: 'paced100k' },
+  { id: 'big-gen', group: 7, title: 'make the big WAL (direct writes, 1 fdatasync)', module: 'big-file', fn: 'generate' },
+  { id: 'big-open', group: 7, title: 'openWal of the big WAL (torn tail recovered)', module: 'big-file', fn: 'open' },
+  { id: 'big-verify', group: 7, title: '@threadwal/maintenance verify(path)', module: 'big-file', fn: 'verify' },
+  { id: 'big-cleanup', group: 7, title: '@threadwal/maintenance cleanup(path, 1 day)', module: 'big-file', fn: 'cleanup' },
+];
+
+export const BASELINE_ID = 'naive';
+
+/** Size of the big WAL of case 7. */
+export const BIG_FILE_BYTES = { full: 1024 ** 3, quick: 64 * 1024 ** 2 } as const;

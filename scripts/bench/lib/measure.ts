@@ -1,0 +1,123 @@
+// Clocks, per-thread CPU, latency histograms and the result record every case returns.
+// Shared by the orchestrator (index.ts) and the case processes (run-case.ts); no case code here.
+import { readFileSync } from 'node:fs';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+
+/** What one case reports back to the orchestrator (plain data: it crosses the IPC channel). */
+export interface CaseResult {
+  id: string;
+  status: 'ok' | 'unavailable' | 'error' | 'timeout' | 'skipped';
+  /** Why it is unavailable / failed, or what the reader must know to read the numbers. */
+  note?: string;
+  /** Durable events (acknowledged as on disk) in the measured interval. */
+  events?: number;
+  seconds?: number;
+  eventsPerSec?: number;
+  /** append → durable latency, µs; `per` says what one sample is. */
+  ack?: AckLatency;
+  /** CPU µs spent per append on the producing thread(s) (`cpuOn` says which). */
+  cpuUsPerEvent?: number;
+  cpuOn?: string;
+  /** Short text for the table's "detail" column. */
+  detail?: string;
+  /** Raw numbers for the JSON file (openMs, bytesRead, mbPerSec, peakRssMb, meanBatch, ...). */
+  metrics?: Record<string, number | string | boolean>;
+}
+
+export interface AckLatency {
+  p50Us: number;
+  p99Us: number;
+  p999Us?: number;
+  maxUs?: number;
+  samples: number;
+  per: string;
+}
+
+/** Milliseconds, monotonic, sub-µs resolution. */
+export const now = (): number => performance.now();
+
+/** Milliseconds since the epoch on a clock that every process of this machine shares closely enough. */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * CPU time of the calling thread in ns, from /proc/thread-self/schedstat (the scheduler's
+ * sum_exec_runtime): process.cpuUsage() would also count the writer thread and libuv's pool,
+ * and Node 20 has no process.threadCpuUsage(). Null where /proc is not Linux's.
+ */
+export function threadCpuNs(): number | null {
+  try {
+    const s = readFileSync('/proc/thread-self/schedstat', 'latin1');
+    const ns = Number(s.slice(0, s.indexOf(' ')));
+    return Number.isFinite(ns) ? ns : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Measures this thread's CPU over an interval; falls back to event-loop utilization × wall time. */
+export class ThreadCpu {
+  readonly #cpu0 = threadCpuNs();
+  readonly #elu0 = performance.eventLoopUtilization();
+  /** How the figure was obtained, for the table. */
+  how = '';
+
+  /** CPU ms used by this thread since construction. */
+  elapsedMs(): number {
+    const cpu1 = threadCpuNs();
+    if (this.#cpu0 !== null && cpu1 !== null) {
+      this.how = 'thread CPU';
+      return (cpu1 - this.#cpu0) / 1e6;
+    }
+    this.how = 'event-loop active time';
+    return performance.eventLoopUtilization(this.#elu0).active;
+  }
+}
+
+/** A latency recorder over node's HDR histogram (3 significant figures), fed in ms, read in µs. */
+export class Latency {
+  readonly #h: RecordableHistogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
+  #n = 0;
+
+  recordMs(ms: number): void {
+    this.#h.record(Math.max(1, Math.round(ms * 1e6)));
+    this.#n += 1;
+  }
+
+  get count(): number {
+    return this.#n;
+  }
+
+  summary(per: string): AckLatency | undefined {
+    if (this.#n === 0) return undefined;
+    const us = (p: number): number => round(this.#h.percentile(p) / 1000, 1);
+    return { p50Us: us(50), p99Us: us(99), p999Us: us(99.9), maxUs: round(this.#h.max / 1000, 1), samples: this.#n, per };
+  }
+}
+
+export function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Bytes this process read through read(2) and friends so far (/proc/self/io rchar), or null. */
+export function bytesReadSoFar(): number | null {
+  try {
+    const m = /rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set size of this process (all its threads), MB. */
+export function peakRssMb(): number {
+  return round(process.resourceUsage().maxRSS / 1024, 1);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Throughput record from a count, an interval and optional latency/CPU. */
+export function throughput(id: string, events: number, ms: number, extra: Partial<CaseResult> = {}): CaseResult {
+  return { id, status: 'ok', events, seconds: round(ms / 1000, 3), eventsPerSec: Math.round(events / (ms / 1000)), ...extra };
+}

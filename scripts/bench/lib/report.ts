@@ -1,0 +1,109 @@
+// Turns the case results of one run into the table, the target verdicts and the JSON record.
+// Ratios and targets only ever compare figures measured in the same run.
+import { BASELINE_ID, CASES } from '../catalog.js';
+import type { CaseResult } from './measure.js';
+
+export interface Target {
+  name: string;
+  measured: string;
+  /** null: could not be judged in this run (case missing, or quick mode's smaller file). */
+  pass: boolean | null;
+}
+
+const byId = (results: CaseResult[], id: string): CaseResult | undefined => results.find((r) => r.id === id && r.status === 'ok');
+
+export function ratioToBaseline(results: CaseResult[], r: CaseResult): number | undefined {
+  const base = byId(results, BASELINE_ID)?.eventsPerSec;
+  return base && r.eventsPerSec !== undefined ? r.eventsPerSec / base : undefined;
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function us(x: number | undefined): string {
+  if (x === undefined) return '';
+  if (x < 1000) return `${x < 10 ? x.toFixed(1) : Math.round(x)} µs`;
+  return `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)} ms`;
+}
+
+function ratio(x: number | undefined): string {
+  if (x === undefined) return '';
+  return x >= 10 ? `×${int(x)}` : `×${x.toFixed(2)}`;
+}
+
+/** One fixed-width table of every case of the run, in catalog order. */
+export function renderTable(results: CaseResult[]): string {
+  const header = ['#', 'case', 'what', 'durable ev/s', 'vs case 1', 'ack p50', 'ack p99', 'ack p99.9', 'ack is per', 'CPU µs/ev', 'detail'];
+  const rows: string[][] = [];
+  for (const spec of CASES) {
+    const r = results.find((x) => x.id === spec.id);
+    if (!r) continue;
+    if (r.status !== 'ok') {
+      rows.push([String(spec.group), spec.id, spec.title, r.status.toUpperCase(), '', '', '', '', '', '', r.note ?? '']);
+      continue;
+    }
+    rows.push([
+      String(spec.group), spec.id, spec.title,
+      r.eventsPerSec !== undefined ? int(r.eventsPerSec) : '',
+      ratio(ratioToBaseline(results, r)),
+      us(r.ack?.p50Us), us(r.ack?.p99Us), us(r.ack?.p999Us), r.ack?.per ?? '',
+      r.cpuUsPerEvent !== undefined ? r.cpuUsPerEvent.toFixed(r.cpuUsPerEvent < 10 ? 2 : 0) : '',
+      [r.detail, r.note].filter(Boolean).join('; '),
+    ]);
+  }
+  const right = new Set([3, 4, 5, 6, 7, 9]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const fmt = (row: string[]): string => row.map((cell, c) => (c === row.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const rule = widths.map((w, c) => '-'.repeat(c === widths.length - 1 ? Math.min(w, 40) : w)).join('  ');
+  return [fmt(header), rule, ...rows.map(fmt)].join('\n');
+}
+
+/** The issue's targets, judged on this run's figures. A miss is reported, never fatal. */
+export function judgeTargets(results: CaseResult[], quick: boolean): Target[] {
+  const out: Target[] = [];
+  const base = byId(results, BASELINE_ID)?.eventsPerSec;
+  const missing = (name: string, id: string): Target => ({ name, measured: `${id} not measured in this run`, pass: null });
+
+  for (const id of ['tw-window', 'tw-pipe', 'tw-nowait']) {
+    const name = `${id}: 1 producer ≥ 1,000,000 durable ev/s and ≥ 100× case 1`;
+    const r = byId(results, id);
+    if (!r?.eventsPerSec) { out.push(missing(name, id)); continue; }
+    const x = base ? r.eventsPerSec / base : undefined;
+    out.push({ name, measured: `${int(r.eventsPerSec)} ev/s, ${x === undefined ? 'case 1 not measured' : ratio(x)}`, pass: r.eventsPerSec >= 1e6 && (x === undefined ? false : x >= 100) });
+  }
+  for (const [id, need, label] of [['tw-threads4', 1e6, '4 producer threads ≥ 1,000,000 ev/s total'], ['tw-procs4', 250e3, '4 processes ≥ 250,000 ev/s total']] as const) {
+    const r = byId(results, id);
+    out.push(r?.eventsPerSec ? { name: `${id}: ${label}`, measured: `${int(r.eventsPerSec)} ev/s`, pass: r.eventsPerSec >= need } : missing(`${id}: ${label}`, id));
+  }
+  {
+    const name = 'paced-10k: p99 ≤ 3× raw write+fdatasync p99 (same run)';
+    const p = byId(results, 'paced-10k')?.ack?.p99Us;
+    const raw = byId(results, 'raw-fdatasync')?.ack?.p99Us;
+    out.push(p !== undefined && raw !== undefined
+      ? { name, measured: `${us(p)} vs 3 × ${us(raw)} = ${us(3 * raw)} (${(p / raw).toFixed(2)}×)`, pass: p <= 3 * raw }
+      : missing(name, p === undefined ? 'paced-10k' : 'raw-fdatasync'));
+  }
+  for (const id of ['tw-window', 'tw-pipe', 'tw-nowait']) {
+    const name = `${id}: main-thread cost ≤ 1 µs per append`;
+    const c = byId(results, id)?.cpuUsPerEvent;
+    out.push(c !== undefined ? { name, measured: `${c.toFixed(3)} µs`, pass: c <= 1 } : missing(name, id));
+  }
+  {
+    const m = byId(results, 'big-open')?.metrics;
+    const name = `big-open: open of a 1 GiB WAL < 50 ms${quick ? ' (quick run: 64 MiB file, not judged)' : ''}`;
+    const ms = m?.openMs;
+    out.push(typeof ms === 'number' ? { name, measured: `${ms} ms`, pass: quick ? null : ms < 50 } : missing(name, 'big-open'));
+  }
+  for (const id of ['big-verify', 'big-cleanup']) {
+    const m = byId(results, id)?.metrics;
+    const name = `${id}: ≥ 300 MB/s with peak RSS < 100 MB`;
+    out.push(typeof m?.mbPerSec === 'number' && typeof m.peakRssMb === 'number'
+      ? { name, measured: `${m.mbPerSec} MB/s, RSS ${m.peakRssMb} MB`, pass: m.mbPerSec >= 300 && m.peakRssMb < 100 }
+      : missing(name, id));
+  }
+  return out;
+}
+
+export function renderTargets(targets: Target[]): string {
+  const w = Math.max(...targets.map((t) => t.name.length));
+  return targets.map((t) => `${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(w)}  ${t.measured}`).join('\n');
+}
