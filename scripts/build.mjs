@@ -4,6 +4,7 @@
 // emits .d.ts files for each package into dist/src.
 import { build } from 'esbuild';
 import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,18 +22,28 @@ function tsFiles(dir) {
   return out;
 }
 
+// Output is overwritten in place (never rm -rf'd first, so a test running meanwhile keeps
+// its files); outputs whose source is gone are pruned, so a deleted test cannot still run.
+function prune(outDir, srcBase) {
+  if (!existsSync(outDir)) return;
+  for (const name of readdirSync(outDir)) {
+    const p = joinPath(outDir, name);
+    if (statSync(p).isDirectory()) { prune(p, joinPath(srcBase, name)); continue; }
+    const m = /^(.*)\.js(\.map)?$/.exec(name);
+    if (m && !existsSync(joinPath(srcBase, `${m[1]}.ts`))) rmSync(p);
+  }
+}
+
 const common = { bundle: false, format: 'esm', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
 const jobs = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', pkg);
   const entryPoints = [...tsFiles(join(dir, 'src')), ...tsFiles(join(dir, 'test'))];
-  rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: dir, outdir: join(dir, 'dist') }));
+  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: dir, outdir: join(dir, 'dist') }).then(() => prune(join(dir, 'dist'), dir)));
 }
 for (const [from, to] of [['scripts', 'dist-scripts'], ['test', 'dist-test']]) {
   const entryPoints = tsFiles(join(root, from));
-  rmSync(join(root, to), { recursive: true, force: true });
-  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: join(root, from), outdir: join(root, to) }));
+  if (entryPoints.length) jobs.push(build({ ...common, entryPoints, outbase: join(root, from), outdir: join(root, to) }).then(() => prune(join(root, to), join(root, from))));
 }
 await Promise.all(jobs);
 

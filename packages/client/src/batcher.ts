@@ -162,6 +162,8 @@ export class Batcher {
   #onMessage(msg: FromWriterData): void {
     if (msg?.type == null) return;
     switch (msg.type) {
+      case 'hello':
+        return;
       case 'ack': {
         const b = this.#inflight.get(msg.id);
         if (!b) return;

@@ -28,6 +28,9 @@ export interface BatchMsg {
 export type ToWriterData = BatchMsg;
 
 /** Writer -> client, on a data port. */
+export interface HelloMsg {
+  type: 'hello';
+}
 export interface AckMsg {
   type: 'ack';
   id: number;
@@ -43,7 +46,7 @@ export interface FailedMsg {
   type: 'failed';
   error: WireError;
 }
-export type FromWriterData = AckMsg | NackMsg | FailedMsg;
+export type FromWriterData = HelloMsg | AckMsg | NackMsg | FailedMsg;
 
 /** Host (main side) -> writer worker, on parentPort. */
 export interface AttachMsg {

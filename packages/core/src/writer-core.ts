@@ -78,6 +78,7 @@ export class Writer {
   attach(port: MessagePort, sab: SharedArrayBuffer): void {
     const client: Client = { port, sab: new Int32Array(sab) };
     this.#clients.add(client);
+    this.#tell(client, { type: 'hello' }); // proves to the host that this thread is alive
     if (this.#failed) this.#tell(client, { type: 'failed', error: toWire(this.#failed) });
     port.on('message', (msg: ToWriterData) => this.#onMessage(client, msg));
     port.on('close', () => this.#clients.delete(client));

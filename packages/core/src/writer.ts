@@ -145,15 +145,36 @@ export class WriterHost {
     for (const fn of this.#deathListeners) fn(err);
   }
 
-  /** A new data port straight to the writer thread, restarting the thread if it died. */
+  /**
+   * A new data port straight to the writer thread, restarting the thread if it died. The
+   * writer answers a new port with 'hello'; a port that closes first means the thread is
+   * dead even if its 'exit' event has not reached us yet (clients see their ports close
+   * before the host sees 'exit', and reconnect at once).
+   */
   async connect(): Promise<Connection> {
-    await this.#ensure();
-    const { port1, port2 } = new MessageChannel();
-    const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
-    this.#sabs.add(new Int32Array(sab));
-    const msg: ToWorker = { type: 'attach', port: port2, sab };
-    this.#worker!.postMessage(msg, [port2]);
-    return { port: port1, sab, info: this.#info! };
+    for (let attempt = 0; ; attempt++) {
+      await this.#ensure();
+      const worker = this.#worker!;
+      const { port1, port2 } = new MessageChannel();
+      const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
+      const msg: ToWorker = { type: 'attach', port: port2, sab };
+      worker.postMessage(msg, [port2]);
+      const alive = await new Promise<boolean>((ok) => {
+        port1.once('message', () => ok(true));
+        port1.once('close', () => ok(false));
+      });
+      port1.removeAllListeners('message');
+      port1.removeAllListeners('close');
+      if (alive) {
+        this.#sabs.add(new Int32Array(sab));
+        return { port: port1, sab, info: this.#info! };
+      }
+      if (this.#worker === worker) {
+        this.#onExit(worker, -1);
+        void worker.terminate();
+      }
+      if (attempt >= 2) throw new WalError('EWORKER', 'the writer thread keeps dying on start', { path: this.path });
+    }
   }
 
   /** Forgets a client's SAB once it has disconnected. */
