@@ -11,7 +11,7 @@
 // Other tools (the `threadwal bench` command) should spawn
 //   node <repo>/dist-scripts/bench/index.js --quick [--out FILE]
 // rather than import this module; runBench() is exported for in-repo scripts.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,17 @@ function fsName(dir: string): string {
   }
 }
 
+/** The commit the suite ran against (with "+dirty" for a modified tree), or null outside git. */
+function gitCommit(): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return null;
+  }
+}
+
 function runOne(id: string, shared: string, quick: boolean, timeoutMs: number, cpuProf: string | undefined): Promise<CaseResult> {
   const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProf, id)}`] : [];
   const args = [id, '--shared', shared, ...(quick ? ['--quick'] : [])];
@@ -104,6 +115,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const fs = fsName(shared);
   const sizes = lineSizes();
   const started = new Date();
+  const loadAtStart = loadavg();
   const t0 = now();
   log(`threadwal bench ${quick ? '--quick (0.25 s warm-up + 1 s per case, 64 MiB big file)' : '(1 s warm-up + 4 s per case, 1 GiB big file)'}`);
   log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, data in ${shared} (${fs}); lines ${sizes.min}–${sizes.max} B, mean ${sizes.mean} B`);
@@ -151,7 +163,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       startedAt: started.toISOString(),
       seconds: round((now() - t0) / 1000, 1),
       quick,
-      machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), dataFs: fs },
+      commit: gitCommit(),
+      machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: cpus().length, cpu: cpus()[0]?.model, loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg(), dataFs: fs },
       workload: { lineBytes: sizes, durability: 'fdatasync (fsync for case 1 and sonic-boom) before an event counts as acknowledged' },
       cases: results.map((r) => ({ ...r, title: CASES.find((c) => c.id === r.id)?.title, ratioToCase1: ratioToBaseline(results, r) })),
       targets,

@@ -9,7 +9,7 @@
 //    the commit is on disk. That is the per-event durable ack we wait for.
 import { join } from 'node:path';
 import { Latency, ThreadCpu, now, round, throughput, type CaseResult } from '../lib/measure.js';
-import { event, importPeer, type CaseContext } from '../lib/workload.js';
+import { Unavailable, event, importPeer, type CaseContext } from '../lib/workload.js';
 
 interface Statement {
   run(...args: unknown[]): unknown;
@@ -25,7 +25,13 @@ type SqliteCtor = new (path: string) => SqliteDb;
 
 async function sqlite(ctx: CaseContext, perTxn: number): Promise<CaseResult> {
   const Database = (await importPeer<{ default: SqliteCtor }>('better-sqlite3')).default;
-  const db = new Database(join(ctx.dir, 'events.db'));
+  let db: SqliteDb;
+  try {
+    db = new Database(join(ctx.dir, 'events.db'));
+  } catch (err) {
+    // better-sqlite3 loads its addon on first use: a failed node-gyp build surfaces here.
+    throw new Unavailable(`better-sqlite3 is installed but cannot open a database: ${(err as Error).message.split('\n')[0]}`);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -84,7 +90,12 @@ interface Lmdb {
 /** lmdb-js: windows of 1000 put()s, 4 windows in flight, each event acked by its put().flushed. */
 export async function lmdbFlushed(ctx: CaseContext): Promise<CaseResult> {
   const lmdb = await importPeer<Lmdb>('lmdb');
-  const db = lmdb.open({ path: join(ctx.dir, 'events.lmdb'), separateFlushed: true, compression: false });
+  let db: LmdbDb;
+  try {
+    db = lmdb.open({ path: join(ctx.dir, 'events.lmdb'), separateFlushed: true, compression: false });
+  } catch (err) {
+    throw new Unavailable(`lmdb is installed but cannot open a database: ${(err as Error).message.split('\n')[0]}`);
+  }
   let seq = 0;
   const WINDOW = 1000;
   const DEPTH = 4;
