@@ -4,6 +4,7 @@
 // thread prefixes `{"seq":N,`. JSON.stringify escapes every control character, so a
 // body never contains a raw `\n` and the writer can split a batch on newlines.
 import { WalError } from './errors.js';
+import { quote, toJson } from './json.js';
 
 /** The seed's event types; any other string is allowed through the generic. */
 export type WalEventType =
@@ -39,60 +40,10 @@ function invalid(message: string): WalError {
   return new WalError('EINVAL', message);
 }
 
-/** Checks that `value` survives JSON round trip unchanged; throws EINVAL naming `where`. */
-function checkJson(value: unknown, where: string, depth: number): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw invalid(`${where} is ${value}, which JSON cannot represent`);
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (depth > 256) throw invalid(`${where} is nested more than 256 levels deep`);
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return; // Date and friends: JSON's own rule
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          if (value[i] === undefined) throw invalid(`${where}[${i}] is undefined, which JSON would turn into null`);
-          checkJson(value[i], `${where}[${i}]`, depth + 1);
-        }
-        return;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== OBJECT_PROTO && proto !== null) {
-        throw invalid(`${where} is a ${proto?.constructor?.name ?? 'non-plain object'}, which JSON would not keep`);
-      }
-      for (const k in value) {
-        const v = (value as Record<string, unknown>)[k];
-        if (v !== undefined) checkJson(v, `${where}.${k}`, depth + 1);
-      }
-      return;
-    }
-    case 'undefined':
-      return;
-    default:
-      throw invalid(`${where} is a ${typeof value}, which JSON cannot represent`);
-  }
-}
-
-function stringifyValue(value: unknown, where: string): string {
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(value);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw invalid(`${where} cannot be serialized: ${/circular/i.test(msg) ? 'it contains a cycle' : msg}`);
-  }
-  checkJson(value, where, 0);
-  if (s === undefined) throw invalid(`${where} cannot be serialized`);
-  return s;
-}
-
 function optionalString(value: unknown, where: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalid(`${where} must be a string, got ${typeof value}`);
-  return JSON.stringify(value);
+  return quote(value);
 }
 
 /**
@@ -114,10 +65,10 @@ export function encodeBody(event: unknown, maxEventBytes: number, now: () => num
   if (typeof type !== 'string' || type.length === 0) throw invalid('event.type must be a non-empty string');
   if (typeof jobId !== 'string' || jobId.length === 0) throw invalid('event.job_id must be a non-empty string');
 
-  let body = `"ts":${tsOut},"type":${JSON.stringify(type)},"job_id":${JSON.stringify(jobId)}`;
+  let body = `"ts":${tsOut},"type":${quote(type)},"job_id":${quote(jobId)}`;
   const capability = optionalString(e.capability, 'event.capability');
   if (capability !== undefined) body += `,"capability":${capability}`;
-  if (e.output !== undefined) body += `,"output":${stringifyValue(e.output, 'event.output')}`;
+  if (e.output !== undefined) body += `,"output":${toJson(e.output, 'event.output')}`;
   const error = optionalString(e.error, 'event.error');
   if (error !== undefined) body += `,"error":${error}`;
   for (const k in e) {
@@ -132,7 +83,7 @@ export function encodeBody(event: unknown, maxEventBytes: number, now: () => num
         continue;
       default: {
         const v = e[k];
-        if (v !== undefined) body += `,${JSON.stringify(k)}:${stringifyValue(v, `event.${k}`)}`;
+        if (v !== undefined) body += `,${quote(k)}:${toJson(v, `event.${k}`)}`;
       }
     }
   }
@@ -185,6 +136,6 @@ export function peekSeq(line: Uint8Array, start: number, end: number): number {
     if (c < 0x30 || c > 0x39) break;
     seq = seq * 10 + (c - 0x30);
   }
-  if (i === first || i - first > 16 || line[i] !== 0x2c) return -1;
+  if (i === first || i >= end || i - first > 16 || line[i] !== 0x2c) return -1;
   return seq;
 }

@@ -38,24 +38,35 @@ export class Framer {
     this.#ndigits += 1;
   }
 
-  /** Frames `batches` starting at `firstSeq`; returns a view of an internal buffer, valid until the next call. */
-  frame(batches: readonly BodyBatch[], firstSeq: number): { out: Buffer; len: number; count: number } {
+  /**
+   * Frames `batches` starting at `firstSeq`. A batch that is not what a client sends (a line
+   * count that does not match, no final newline) is left out, not framed: `firsts[i]` is
+   * the first seq of batch i, or -1 with `errors[i]` saying why. `out` is an internal
+   * buffer, valid until the next call.
+   */
+  frame(batches: readonly BodyBatch[], firstSeq: number): { out: Buffer; len: number; count: number; firsts: number[]; errors: Array<WalError | undefined> } {
     let need = 0;
     for (const b of batches) need += b.len + b.count * MAX_PREFIX;
     if (this.#out.length < need) this.#out = Buffer.allocUnsafe(Math.max(need, this.#out.length * 2));
     const out = this.#out;
     const d = this.#digits;
-    this.#setSeq(firstSeq);
+    const firsts: number[] = [];
+    const errors: Array<WalError | undefined> = [];
+    let seq = firstSeq;
     let o = 0;
-    let count = 0;
     for (const b of batches) {
+      this.#setSeq(seq);
       const src = b.buf;
       const end = b.len;
+      const start = o;
       let pos = 0;
       let lines = 0;
+      let error: WalError | undefined;
       while (pos < end) {
         const nl = src.indexOf(NL, pos);
-        if (nl < 0 || nl >= end) throw new WalError('EINVAL', 'batch does not end with a newline');
+        if (nl < 0 || nl >= end) { error = new WalError('EINVAL', 'batch does not end with a newline'); break; }
+        // Never write past what the declared count reserved.
+        if (lines === b.count) { error = new WalError('EINVAL', `batch says ${b.count} events but holds more`); break; }
         for (let k = 0; k < 7; k++) out[o + k] = PREFIX[k]!;
         o += 7;
         for (let k = 0; k < this.#ndigits; k++) out[o++] = d[k]!;
@@ -65,9 +76,16 @@ export class Framer {
         lines += 1;
         this.#increment();
       }
-      if (lines !== b.count) throw new WalError('EINVAL', `batch says ${b.count} events but holds ${lines}`);
-      count += lines;
+      if (!error && lines !== b.count) error = new WalError('EINVAL', `batch says ${b.count} events but holds ${lines}`);
+      if (error) {
+        o = start; // roll back: the batch takes no bytes and no seqs
+        firsts.push(-1);
+      } else {
+        firsts.push(seq);
+        seq += lines;
+      }
+      errors.push(error);
     }
-    return { out, len: o, count };
+    return { out, len: o, count: seq - firstSeq, firsts, errors };
   }
 }

@@ -11,8 +11,6 @@ import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
 import { WalError } from './errors.js';
 
-const noRemoveFs = { ...fs, rmdirSync: () => undefined, rmSync: () => undefined };
-
 export class PathLock {
   readonly #path: string;
   readonly #lockDir: string;
@@ -22,6 +20,7 @@ export class PathLock {
   #ino = 0;
   #birth = 0;
   #compromised = false;
+  #generation = 0;
   /** How many acquisitions had to wait for another holder. */
   waits = 0;
 
@@ -38,11 +37,13 @@ export class PathLock {
 
   /** One attempt, no waiting. Takes over a stale lock. */
   tryAcquireSync(): boolean {
+    const generation = ++this.#generation;
     try {
       lockfile.lockSync(this.#path, {
         realpath: false,
         stale: this.#staleMs,
-        onCompromised: () => { this.#compromised = true; },
+        // A lock we already gave up may still report late: only the current one counts.
+        onCompromised: () => { if (this.#generation === generation) this.#compromised = true; },
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
@@ -77,10 +78,15 @@ export class PathLock {
     return this.#held && this.#isOurs();
   }
 
+  /**
+   * Removes the lock directory if it is still ours. If it is not, it belongs to whoever took
+   * it over: leave it, and leave proper-lockfile's bookkeeping alone too (in this thread it
+   * may describe that new holder; our stale entry ends itself when its update timer fires).
+   */
   release(): void {
     if (!this.#held) return;
     this.#held = false;
-    if (!this.#isOurs()) return this.#forgetInternal();
+    if (!this.#isOurs()) return;
     try {
       lockfile.unlockSync(this.#path, { realpath: false });
     } catch (err) {
@@ -91,23 +97,13 @@ export class PathLock {
 
   /** Drops our claim without removing the directory: it may belong to another process now. */
   forget(): void {
-    if (!this.#held) return;
     this.#held = false;
-    this.#forgetInternal();
   }
 
   #isOurs(): boolean {
     if (this.#compromised) return false;
     const st = fs.statSync(this.#lockDir, { throwIfNoEntry: false });
     return st !== undefined && st.ino === this.#ino && st.birthtimeMs === this.#birth;
-  }
-
-  #forgetInternal(): void {
-    try {
-      lockfile.unlockSync(this.#path, { realpath: false, fs: noRemoveFs } as lockfile.UnlockOptions);
-    } catch {
-      // already forgotten by proper-lockfile (compromised): nothing to drop
-    }
   }
 }
 

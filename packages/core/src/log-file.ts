@@ -29,7 +29,14 @@ export class ActiveFile {
   open(): void {
     const dir = dirname(this.path);
     try {
-      mkdirSync(dir, { recursive: true });
+      const firstCreated = mkdirSync(dir, { recursive: true });
+      // Each new directory's entry lives in its parent: fsync the parents, top down.
+      if (firstCreated !== undefined) {
+        for (let d = dir; ; d = dirname(d)) {
+          fsyncDir(dirname(d));
+          if (d === firstCreated || dirname(d) === d) break;
+        }
+      }
       this.fd = fsSeam.openSync(this.path, OPEN_FLAGS, 0o644);
     } catch (err) {
       throw fromFsError(err, this.path, 'open');

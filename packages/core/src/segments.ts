@@ -71,7 +71,7 @@ export function writeMetaNextSeq(path: string, nextSeq: number): void {
   const fd = fsSeam.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     const buf = Buffer.from(`{"next_seq":${nextSeq}}\n`);
-    fsSeam.writeSync(fd, buf, 0, buf.length);
+    for (let done = 0; done < buf.length;) done += fsSeam.writeSync(fd, buf, done, buf.length - done);
     fsSeam.fsyncSync(fd);
   } finally {
     fsSeam.closeSync(fd);

@@ -166,17 +166,20 @@ export class Writer {
   #commit(take: Pending[]): void {
     const file = this.#file;
     const first = file.nextSeq;
-    const { out, len, count } = this.#framer.frame(take, first);
+    const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
     // Fence: never write under a lock that another process may have taken over while we were paused.
     if (!this.#lock.stillOurs()) {
       this.#queue.unshift(...take);
       return;
     }
+    // A malformed batch (only a buggy client sends one) is rejected alone.
+    for (let i = 0; i < take.length; i++) if (errors[i]) this.#nack([take[i]!], errors[i]!);
+    if (count === 0) return;
     try {
       file.write(out, len);
     } catch (err) {
       if ((err as { fatal?: boolean }).fatal) throw err;
-      return this.#nack(take, err as WalError);
+      return this.#nack(take.filter((_, i) => !errors[i]), err as WalError);
     }
     file.makeDurable(this.#opts.durability); // throws EFSYNC: fail-stop in #cycle
     file.nextSeq = first + count;
@@ -187,10 +190,10 @@ export class Writer {
     if (this.#opts.durability !== 'none') s.fsyncs += 1;
     if (count > s.maxBatch) s.maxBatch = count;
     s.durableSeq = file.nextSeq - 1;
-    let seq = first;
-    for (const p of take) {
-      this.#tell(p.client, { type: 'ack', id: p.id, firstSeq: seq });
-      seq += p.count;
+    for (let i = 0; i < take.length; i++) {
+      const p = take[i]!;
+      if (errors[i]) continue;
+      this.#tell(p.client, { type: 'ack', id: p.id, firstSeq: firsts[i]! });
       Atomics.store(p.client.sab, SAB_DURABLE_BATCH, p.id);
     }
     for (const p of take) Atomics.notify(p.client.sab, SAB_DURABLE_BATCH);
