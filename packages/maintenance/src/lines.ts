@@ -1,0 +1,91 @@
+// Per-line work shared by readWal, verify and cleanup: a cheap look at `seq` and `ts`
+// without JSON.parse (the writer always starts a line with `{"seq":N,"ts":T,`, and so does
+// the seed), and the rule that tells a torn tail from corruption. That rule is core's
+// recoverTail run forwards: the last line of the active file may be anything unparsable,
+// the lines before it are torn only if they hold NUL bytes (blocks whose size reached disk
+// but whose data did not); any other bad line is corruption.
+import { peekSeq } from '@threadwal/core';
+
+const TS_KEY = [0x22, 0x74, 0x73, 0x22, 0x3a]; // "ts":
+const NL = 0x0a;
+const CLOSE = 0x7d; // }
+
+/** Reads `ts` of a line in the writer's shape without a full parse; -1 when the line is not in that shape. */
+export function peekTs(line: Uint8Array, start: number, end: number): number {
+  let i = start + 7; // past {"seq":
+  while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
+  if (line[i] !== 0x2c) return -1; // ,
+  i++;
+  for (let k = 0; k < TS_KEY.length; k++, i++) if (line[i] !== TS_KEY[k]) return -1;
+  let ts = 0;
+  const first = i;
+  for (; i < end; i++) {
+    const c = line[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    ts = ts * 10 + (c - 0x30);
+  }
+  if (i === first || i - first > 15 || (line[i] !== 0x2c && line[i] !== CLOSE)) return -1;
+  return ts;
+}
+
+/**
+ * True when [start, end) (without its `\n`) looks like a whole record: `{"seq":N,"ts":T,`
+ * … `}`. The caller checks the chunk for NUL bytes and invalid UTF-8 natively, once.
+ */
+export function looksWhole(line: Uint8Array, start: number, end: number): boolean {
+  return line[end - 1] === CLOSE && peekSeq(line, start, end) >= 0 && peekTs(line, start, end) >= 0;
+}
+
+/** Offset of the next `\n` at or after `from` and before `end`, or -1. */
+export function nextNewline(buf: Buffer, from: number, end: number): number {
+  const i = buf.indexOf(NL, from);
+  return i >= 0 && i < end ? i : -1;
+}
+
+/**
+ * The bad lines seen since the last good one. A good line after them makes them all
+ * corruption; the end of the active file makes the last one and the NUL-holding ones
+ * just before it a torn tail, and the rest corruption.
+ */
+export class BadRun {
+  /** Offset of the first held line, -1 when none is held. */
+  first = -1;
+  /** Lines held. */
+  count = 0;
+  #lastEnd = 0;
+  #lastNul = false;
+  #corruptCount = 0;
+  #corruptEnd = 0;
+
+  /** Holds the line [start, end) (end is past its `\n`). */
+  add(start: number, end: number, hasNul: boolean): void {
+    // The previous last line is no longer last: without NUL bytes it cannot be torn.
+    if (this.count > 0 && !this.#lastNul) {
+      this.#corruptCount = this.count;
+      this.#corruptEnd = this.#lastEnd;
+    }
+    if (this.count === 0) this.first = start;
+    this.count += 1;
+    this.#lastEnd = end;
+    this.#lastNul = hasNul;
+  }
+
+  /**
+   * At the end of the active file (`wholeEnd`: just past its last `\n`): how many held lines
+   * are corruption, and where the torn tail starts.
+   */
+  atEnd(wholeEnd: number): { corrupt: number; tornStart: number } {
+    if (this.count === 0) return { corrupt: 0, tornStart: wholeEnd };
+    if (this.#corruptCount === 0) return { corrupt: 0, tornStart: this.first };
+    return { corrupt: this.#corruptCount, tornStart: this.#corruptEnd };
+  }
+
+  clear(): void {
+    this.first = -1;
+    this.count = 0;
+    this.#corruptCount = 0;
+    this.#corruptEnd = 0;
+    this.#lastEnd = 0;
+    this.#lastNul = false;
+  }
+}

@@ -1,0 +1,125 @@
+// readWal(): the records of every segment in reading order (`.N … .1`, then `{path}`), on
+// the caller's thread with async chunked reads. Segments are opened together up front
+// (snapshot.ts), so a rotation while reading changes nothing. Following, the reader polls
+// the active file; when `{path}` names another inode (rotated, or replaced by cleanup) it
+// reads the old file to its end, which is final once renamed (writers only append under
+// the lock, after checking dev+ino), then opens the segments again and continues after the
+// last seq it yielded.
+import { statSync, fstatSync, read } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WalError, peekSeq, type WalRecord } from '@threadwal/core';
+import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
+import { Cursor, type ReadState } from './read-segment.js';
+import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
+import type { ReadOptions } from './types.js';
+
+const readAsync = promisify(read);
+const TAIL_BYTES = 64 * 1024;
+const NL = 0x0a;
+
+/** An async iterator of records that also counts what it skipped. */
+export interface WalReader<T extends string = string> extends AsyncIterableIterator<WalRecord<T>> {
+  /** Bad lines skipped so far (with `onCorrupt: 'skip'`). */
+  readonly skipped: number;
+  /** Bytes of the active file's torn tail left unread. */
+  readonly tornBytes: number;
+}
+
+/** Reads the records of `path` in seq order across its segments; with `follow`, keeps reading new ones until `signal` aborts. */
+export function readWal<T extends string = string>(path: string, options: ReadOptions = {}): WalReader<T> {
+  const abs = resolve(checkPath(path));
+  checkObject(options);
+  const fromSeq = checkNonNegativeInt(options.fromSeq ?? 0, 'options.fromSeq');
+  const follow = options.follow ?? false;
+  if (typeof follow !== 'boolean') throw new WalError('EINVAL', `options.follow must be a boolean, got ${String(follow)}`);
+  checkSignal(options.signal, 'options.signal');
+  const onCorrupt = options.onCorrupt ?? 'throw';
+  if (onCorrupt !== 'throw' && onCorrupt !== 'skip') throw new WalError('EINVAL', `options.onCorrupt must be 'throw' or 'skip', got ${String(onCorrupt)}`);
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
+  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, signal: options.signal, skipped: 0, tornBytes: 0 };
+  const gen = records(abs, st, follow, options.signal, pollMs);
+  Object.defineProperties(gen, {
+    skipped: { get: () => st.skipped },
+    tornBytes: { get: () => st.tornBytes },
+  });
+  return gen as unknown as WalReader<T>;
+}
+
+/** False when `signal` aborted during the wait. */
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+    return true;
+  } catch (err) {
+    if (signal?.aborted) return false;
+    throw err;
+  }
+}
+
+/** Seq of a closed segment's last line from its tail; Infinity when that takes more than a look (read it instead). */
+async function lastSeqOf(seg: SegmentFile): Promise<number> {
+  if (seg.size === 0) return -1;
+  const n = Math.min(seg.size, TAIL_BYTES);
+  const buf = Buffer.allocUnsafe(n);
+  const { bytesRead } = await readAsync(seg.fd, buf, 0, n, seg.size - n);
+  const end = bytesRead > 0 ? buf.lastIndexOf(NL, bytesRead - 1) : -1;
+  if (end <= 0) return Infinity;
+  const start = buf.lastIndexOf(NL, end - 1) + 1;
+  if (start === 0 && n < seg.size) return Infinity; // the line may begin before the window
+  const seq = peekSeq(buf, start, end);
+  return seq < 0 ? Infinity : seq;
+}
+
+async function* records(path: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number): AsyncGenerator<WalRecord> {
+  while (!signal?.aborted) {
+    const segs = openSegments(path);
+    try {
+      let active: Cursor | null = null;
+      for (const seg of segs) {
+        if (signal?.aborted) return;
+        if (seg.index === 0) {
+          active = new Cursor(seg);
+          break;
+        }
+        if (st.fromSeq > 0 && (await lastSeqOf(seg)) < st.fromSeq) continue;
+        const cur = new Cursor(seg);
+        yield* cur.read(seg.size, st);
+        if (signal?.aborted) return;
+        cur.end(st);
+      }
+      if (active === null) {
+        if (!follow || !(await sleep(pollMs, signal))) return;
+        continue; // the active file may exist by now
+      }
+      yield* active.read(active.seg.size, st);
+      if (signal?.aborted) return;
+      if (!follow) {
+        active.end(st);
+        return;
+      }
+      for (;;) {
+        active.rewindHeld();
+        if (!(await sleep(pollMs, signal))) return;
+        // stat the name before the fd: once renamed, the old file no longer grows, so the
+        // size read after the rename is final.
+        const now = statSync(path, { throwIfNoEntry: false });
+        const moved = now === undefined || now.ino !== active.seg.ino || now.dev !== active.seg.dev;
+        const size = fstatSync(active.seg.fd).size;
+        if (size < active.pos) break; // cut below what we read: find our place again by seq
+        yield* active.read(size, st);
+        if (signal?.aborted) return;
+        if (moved) {
+          active.seg.size = size;
+          active.end(st);
+          break;
+        }
+      }
+      st.fromSeq = Math.max(st.fromSeq, st.lastSeq + 1);
+    } finally {
+      closeSegments(segs);
+    }
+  }
+}

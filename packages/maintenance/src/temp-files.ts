@@ -1,0 +1,66 @@
+// Cleanup's temporary files. They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
+// segment listing (`{path}.<digits>`) can never match, so a crashed cleanup's leftovers are
+// invisible to readers and writers; the next cleanup removes them.
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A temp file left alone this long is stale even if its pid is alive again (pid reuse). */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** A fresh temp path beside `path`; the caller creates it with O_EXCL. */
+export function tempPath(path: string): string {
+  return `${path}.cleanup-${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temp files of earlier cleanups of `path` (full paths), with whether their owner is gone. */
+export function listTemps(path: string): Array<{ path: string; stale: boolean }> {
+  const re = new RegExp(`^${escapeRegExp(basename(path))}\\.cleanup-(\\d+)-[0-9a-f]+\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return [];
+  }
+  const out: Array<{ path: string; stale: boolean }> = [];
+  for (const name of names) {
+    const m = re.exec(name);
+    if (!m) continue;
+    const p = join(dirname(path), name);
+    const pid = Number(m[1]);
+    // A live cleanup (ours in another pool thread, or another process's) keeps writing its file.
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    const stale = (pid !== process.pid && !alive(pid)) || Date.now() - st.mtimeMs > STALE_TEMP_MS;
+    out.push({ path: p, stale });
+  }
+  return out;
+}
+
+/** Removes the temp files of cleanups that died; returns how many. */
+export function sweepTemps(path: string): number {
+  let n = 0;
+  for (const t of listTemps(path)) {
+    if (!t.stale) continue;
+    try {
+      unlinkSync(t.path);
+      n += 1;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return n;
+}

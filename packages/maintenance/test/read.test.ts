@@ -1,0 +1,228 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { openWal } from '@threadwal/client';
+import { readWal, rotate, cleanup, closePool, type WalReader } from '../src/index.js';
+import { tempWal, lines, line, writeSegment, seqs, range, expectCode } from './helpers.js';
+import type { WalError } from '@threadwal/core';
+
+const TS = 1_700_000_000;
+const ts = (): number => TS;
+
+/** Collects records of a following reader until `n` arrived (or a 20 s guard aborts it), then aborts it. */
+async function collect(r: WalReader, ac: AbortController, n: number, onEach?: (count: number) => Promise<void> | void): Promise<number[]> {
+  const guard = setTimeout(() => ac.abort(), 20_000);
+  const got: number[] = [];
+  try {
+    for await (const rec of r) {
+      got.push(rec.seq);
+      await onEach?.(got.length);
+      if (got.length >= n) ac.abort();
+    }
+  } finally {
+    clearTimeout(guard);
+  }
+  return got;
+}
+
+test('reads .N … .1 then the active file, in seq order', async () => {
+  const path = tempWal();
+  writeSegment(`${path}.3`, lines(0, 5, ts));
+  writeSegment(`${path}.2`, lines(5, 5, ts));
+  writeSegment(`${path}.1`, lines(10, 5, ts));
+  writeFileSync(path, lines(15, 5, ts));
+  const recs = [];
+  for await (const r of readWal(path)) recs.push(r);
+  assert.equal(recs.map((r) => r.seq), range(0, 20));
+  assert.is(recs[3]!.job_id, 'job-3');
+  assert.is(recs[3]!.type, 'job_started');
+});
+
+test('absent WAL yields nothing', async () => {
+  assert.equal(await seqs(tempWal()), []);
+});
+
+test('fromSeq skips whole segments by their last seq (a bad line in one is never read)', async () => {
+  const path = tempWal();
+  writeSegment(`${path}.2`, lines(0, 5, ts) + 'garbage\n' + lines(5, 5, ts));
+  writeSegment(`${path}.1`, lines(10, 5, ts));
+  writeFileSync(path, lines(15, 5, ts));
+  const got: number[] = [];
+  for await (const r of readWal(path, { fromSeq: 12 })) got.push(r.seq);
+  assert.equal(got, range(12, 20));
+  await expectCode(seqs(path), 'ECORRUPT');
+});
+
+test('a torn tail of the active file is not yielded and not an error', async () => {
+  const path = tempWal();
+  const torn = '{"seq":5,"ts":1700';
+  writeFileSync(path, lines(0, 5, ts) + torn);
+  const r = readWal(path);
+  const got: number[] = [];
+  for await (const rec of r) got.push(rec.seq);
+  assert.equal(got, range(0, 5));
+  assert.is(r.tornBytes, torn.length);
+});
+
+test('a bad last line and NUL lines before it are torn; a bad line without NUL before them is corruption', async () => {
+  const path = tempWal();
+  const nul = `{"seq":5,"ts":${TS},"type":"x","job_id":"\0\0"}\n`;
+  writeFileSync(path, lines(0, 5, ts) + nul + 'half}\n');
+  const r = readWal(path);
+  const got: number[] = [];
+  for await (const rec of r) got.push(rec.seq);
+  assert.equal(got, range(0, 5));
+  assert.is(r.tornBytes, nul.length + 6);
+
+  const path2 = tempWal();
+  writeFileSync(path2, lines(0, 5, ts) + 'garbage\n' + 'half}\n');
+  const err = (await expectCode(seqs(path2), 'ECORRUPT')) as WalError;
+  assert.is(err.file, path2);
+  assert.is(err.offset, lines(0, 5, ts).length);
+});
+
+test('corruption in the middle raises ECORRUPT with file and byte offset', async () => {
+  const path = tempWal();
+  writeSegment(`${path}.1`, lines(0, 3, ts) + '{"seq":3,"ts":1,"type":"x"\n' + lines(4, 3, ts));
+  writeFileSync(path, lines(7, 3, ts));
+  const got: number[] = [];
+  const err = (await expectCode((async () => { for await (const r of readWal(path)) got.push(r.seq); })(), 'ECORRUPT')) as WalError;
+  assert.is(err.file, `${path}.1`);
+  assert.is(err.offset, lines(0, 3, ts).length);
+  assert.equal(got, [0, 1, 2]);
+});
+
+test("onCorrupt: 'skip' skips and counts bad lines", async () => {
+  const path = tempWal();
+  writeSegment(`${path}.1`, lines(0, 3, ts) + 'bad one\nbad two\n' + lines(3, 3, ts) + '{"seq":6,"ts');
+  writeFileSync(path, lines(7, 3, ts) + 'bad three\n' + line(10, TS));
+  const r = readWal(path, { onCorrupt: 'skip' });
+  const got: number[] = [];
+  for await (const rec of r) got.push(rec.seq);
+  assert.equal(got, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10]);
+  assert.is(r.skipped, 4); // two lines, the rotated segment's unterminated last line, one in the active file
+});
+
+test('an unterminated last line of a rotated segment is corruption', async () => {
+  const path = tempWal();
+  writeSegment(`${path}.1`, lines(0, 3, ts) + '{"seq":3');
+  writeFileSync(path, line(4, TS));
+  const err = (await expectCode(seqs(path), 'ECORRUPT')) as WalError;
+  assert.is(err.offset, lines(0, 3, ts).length);
+});
+
+test('follow: keeps yielding appends across rotations until aborted, then ends without error', async () => {
+  const path = tempWal();
+  const wal = await openWal(path);
+  for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `a${i}` });
+  const ac = new AbortController();
+  const got = await collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 60, async (count) => {
+    // Every fifth record seen: append five more and rotate.
+    if (count % 5 !== 0) return;
+    for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `b${count}-${i}` });
+    await rotate(path, 1, 50);
+  });
+  await wal.close();
+  assert.equal(got, range(0, 60));
+});
+
+test('follow: events appended to the file being read survive a rotation that deletes it (maxRotations 0)', async () => {
+  const path = tempWal();
+  const wal = await openWal(path);
+  for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `a${i}` });
+  const ac = new AbortController();
+  const got = await collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 15, async (count) => {
+    if (count === 5) {
+      // The reader holds this file open: what lands in it before the unlink is still read.
+      for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `b${i}` });
+      assert.is((await rotate(path, 1, 0)).nextSeq, 10);
+    }
+    if (count === 10) for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `c${i}` });
+  });
+  await wal.close();
+  assert.equal(got, range(0, 15));
+});
+
+test('follow: picks up where it was after cleanup replaced the active file', async () => {
+  const path = tempWal();
+  writeFileSync(path, lines(0, 10, (s) => (s < 5 ? 1 : TS)));
+  const ac = new AbortController();
+  const got = await collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 20, async (count) => {
+    if (count === 10) {
+      await cleanup(path, 3600, { now: TS });
+      appendFileSync(path, lines(10, 10, ts));
+    }
+  });
+  assert.equal(got, range(0, 20));
+});
+
+test('follow: waits for the file to appear, and for a half-written line to be completed', async () => {
+  const path = tempWal();
+  const ac = new AbortController();
+  const reading = collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 3);
+  await new Promise((r) => setTimeout(r, 50));
+  const full = lines(0, 3, ts);
+  writeFileSync(path, full.slice(0, full.length - 20));
+  await new Promise((r) => setTimeout(r, 50));
+  appendFileSync(path, full.slice(full.length - 20));
+  assert.equal(await reading, [0, 1, 2]);
+});
+
+test('follow: a torn last line is cut and rewritten by the next writer; the reader sees only the new one', async () => {
+  const path = tempWal();
+  writeFileSync(path, lines(0, 3, ts) + 'torn by a crash}\n');
+  const ac = new AbortController();
+  const reading = collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 5);
+  await new Promise((r) => setTimeout(r, 50));
+  const wal = await openWal(path); // recovery cuts the torn line, then appends at its offset
+  await wal.append({ type: 'job_started', job_id: 'x' });
+  await wal.append({ type: 'job_started', job_id: 'y' });
+  await wal.close();
+  assert.equal(await reading, range(0, 5));
+});
+
+test('follow with the writer’s automatic rotation', async () => {
+  const path = tempWal();
+  const wal = await openWal(path, { rotate: { maxSizeBytes: 500, maxRotations: 1000 } });
+  const ac = new AbortController();
+  const reading = collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 5 }), ac, 200);
+  for (let i = 0; i < 200; i++) await wal.append({ type: 'job_started', job_id: `r${i}` });
+  await wal.close();
+  assert.equal(await reading, range(0, 200));
+});
+
+test('abort ends a plain read early without error', async () => {
+  const path = tempWal();
+  writeFileSync(path, lines(0, 100, ts));
+  const ac = new AbortController();
+  const got: number[] = [];
+  for await (const r of readWal(path, { signal: ac.signal })) {
+    got.push(r.seq);
+    if (got.length === 10) ac.abort();
+  }
+  assert.ok(got.length >= 10 && got.length < 100);
+});
+
+test('lines longer than the read buffer are read whole', async () => {
+  const path = tempWal();
+  const big = 'x'.repeat(1024 * 1024);
+  writeFileSync(path, line(0, TS) + `{"seq":1,"ts":${TS},"type":"t","job_id":"${big}"}\n` + line(2, TS));
+  const recs = [];
+  for await (const r of readWal(path)) recs.push(r);
+  assert.equal(recs.map((r) => r.seq), [0, 1, 2]);
+  assert.is(recs[1]!.job_id.length, big.length);
+});
+
+test('bad options throw EINVAL', async () => {
+  const path = tempWal();
+  await expectCode(() => readWal(path, { fromSeq: -1 }), 'EINVAL');
+  await expectCode(() => readWal(path, { onCorrupt: 'ignore' as never }), 'EINVAL');
+  await expectCode(() => readWal(path, { pollMs: 0 }), 'EINVAL');
+  await expectCode(() => readWal(path, { signal: {} as never }), 'EINVAL');
+});
+
+test.after(async () => {
+  await closePool();
+});
+
+test.run();
