@@ -42,3 +42,25 @@ export const BASELINE_ID = 'naive';
 
 /** Size of the big WAL of case 7. */
 export const BIG_FILE_BYTES = { full: 1024 ** 3, quick: 64 * 1024 ** 2 } as const;
+
+/**
+ * Resolves `--cases` tokens to case ids, in catalog order: an id (`tw-pipe`), a group number
+ * (`5`), a prefix glob (`tw-*`), or `threadwal` (every case that runs threadwal's own code).
+ * Returns the ids and the tokens that matched nothing.
+ */
+export function selectCases(tokens: readonly string[]): { ids: string[]; unknown: string[] } {
+  const unknown: string[] = [];
+  const picked = new Set<string>();
+  for (const token of tokens) {
+    const hits = CASES.filter((c) =>
+      c.id === token ||
+      String(c.group) === token ||
+      (token.endsWith('*') && c.id.startsWith(token.slice(0, -1))) ||
+      (token === 'threadwal' && (c.title.startsWith('threadwal') || c.id === 'big-open')));
+    if (hits.length === 0) unknown.push(token);
+    for (const c of hits) picked.add(c.id);
+  }
+  // The big-file cases work on the file big-gen makes in the same run.
+  if (CASES.some((c) => c.group === 7 && picked.has(c.id))) picked.add('big-gen');
+  return { ids: CASES.filter((c) => picked.has(c.id)).map((c) => c.id), unknown };
+}

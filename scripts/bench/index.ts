@@ -17,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CASES } from './catalog.js';
+import { CASES, selectCases } from './catalog.js';
 import { now, round, type CaseResult } from './lib/measure.js';
 import { judgeTargets, ratioToBaseline, renderTable, renderTargets, type Target } from './lib/report.js';
 import { lineSizes } from './lib/workload.js';
@@ -43,6 +43,11 @@ export interface BenchReport {
   targets: Target[];
   table: string;
   exitCode: number;
+}
+
+/** A bad command line: reported as one line and exit status 2, not a stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
 }
 
 const QUICK_BUDGET_MS = 50_000; // for the cases; the build and node's start-up fit in the rest of 60 s
@@ -106,9 +111,8 @@ function runOne(id: string, shared: string, quick: boolean, timeoutMs: number, c
 export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? ((s: string) => void process.stderr.write(`${s}\n`));
-  const wanted = opts.cases ?? CASES.map((c) => c.id);
-  const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
-  if (unknown.length) throw new Error(`unknown case(s): ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}`);
+  const { ids: wanted, unknown } = selectCases(opts.cases ?? CASES.map((c) => c.id));
+  if (unknown.length) throw new UsageError(`unknown case(s): ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}, a group number 1-7, a prefix like tw-*, or threadwal`);
   const parent = resolve(opts.dir ?? join(repoRoot, '.bench-data'));
   mkdirSync(parent, { recursive: true });
   const shared = mkdtempSync(join(parent, 'run-'));
@@ -188,8 +192,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    console.log('usage: node dist-scripts/bench/index.js [--quick] [--out FILE] [--cases id,id] [--cpu-prof DIR] [--dir DIR] [--keep]');
-    console.log(`cases: ${CASES.map((c) => c.id).join(', ')}`);
+    console.log('usage: node dist-scripts/bench/index.js [--quick] [--out FILE] [--cases LIST] [--cpu-prof DIR] [--dir DIR] [--keep]');
+    console.log('  --cases   comma-separated case ids, group numbers (1-7), prefixes like tw-*, or threadwal');
+    for (const c of CASES) console.log(`  ${String(c.group)}  ${c.id.padEnd(14)} ${c.title}`);
     return;
   }
   const t0 = now();
@@ -215,4 +220,10 @@ async function main(): Promise<void> {
   process.exitCode = report.exitCode;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main().catch((err: unknown) => {
+    if (!(err instanceof UsageError) && !(err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw err;
+    console.error(`bench: ${err.message}`);
+    process.exitCode = 2;
+  });
+}

@@ -34,6 +34,7 @@ async function mainThread(ctx: CaseContext, o: ProduceOptions, walOptions: WalOp
     const events = await produce(wal, t0 + ctx.measureS * 1000, warm, o, lat);
     const ms = now() - t0;
     const cpuMs = cpu.elapsedMs();
+    const eluMs = cpu.eluActiveMs();
     const s1 = await wal.stats();
     await wal.close();
     closed = true;
@@ -44,7 +45,10 @@ async function mainThread(ctx: CaseContext, o: ProduceOptions, walOptions: WalOp
       cpuUsPerEvent: round((cpuMs * 1000) / events, 3),
       cpuOn: `main (${cpu.how})`,
       detail: `${detail}; batch≈${Math.round(meanBatch)}, ${Math.round(batches / (ms / 1000))} fsync/s; ${seqCheck(path, warm + events)}`,
-      metrics: { meanBatch: round(meanBatch, 1), fsyncsPerSec: round(batches / (ms / 1000)), ackP99UsClientStats: s1.ackP99Us },
+      metrics: {
+        meanBatch: round(meanBatch, 1), fsyncsPerSec: round(batches / (ms / 1000)), batchAckP99UsFromStats: s1.ackP99Us,
+        eluActiveUsPerEvent: round((eluMs * 1000) / events, 3), mainThreadBusyPct: round((100 * cpuMs) / ms, 1),
+      },
     });
   } finally {
     if (!closed) await wal.close().catch(() => undefined);

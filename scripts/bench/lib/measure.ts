@@ -61,6 +61,11 @@ export class ThreadCpu {
   /** How the figure was obtained, for the table. */
   how = '';
 
+  /** Event-loop active ms of this thread since construction (ELU's view, kept as a cross-check in the JSON). */
+  eluActiveMs(): number {
+    return performance.eventLoopUtilization(this.#elu0).active;
+  }
+
   /** CPU ms used by this thread since construction. */
   elapsedMs(): number {
     const cpu1 = threadCpuNs();
