@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Wal, WalOptions } from '@threadwal/client';
-import { Latency, ThreadCpu, now, round, throughput, wallNow, type CaseResult } from '../lib/measure.js';
+import { Latency, NewThreadsCpu, ThreadCpu, now, round, throughput, wallNow, type CaseResult } from '../lib/measure.js';
 import { lastSeqInFile, loadClient, produce, type Go, type ProduceOptions, type ProducerReport } from '../lib/producer.js';
 import type { CaseContext } from '../lib/workload.js';
 
@@ -23,18 +23,21 @@ function seqCheck(path: string, appended: number): string {
 async function mainThread(ctx: CaseContext, o: ProduceOptions, walOptions: WalOptions, detail: string): Promise<CaseResult> {
   const { openWal } = await loadClient();
   const path = join(ctx.dir, 'tw.wal');
+  const writerCpu = new NewThreadsCpu();
   const wal: Wal<string> = await openWal<string>(path, walOptions);
   let closed = false;
   try {
     const warm = await produce(wal, now() + ctx.warmS * 1000, 0, o, null);
     const s0 = await wal.stats();
     const lat = new Latency();
+    writerCpu.start();
     const cpu = new ThreadCpu();
     const t0 = now();
     const events = await produce(wal, t0 + ctx.measureS * 1000, warm, o, lat);
     const ms = now() - t0;
     const cpuMs = cpu.elapsedMs();
     const eluMs = cpu.eluActiveMs();
+    const wMs = writerCpu.elapsedMs();
     const s1 = await wal.stats();
     await wal.close();
     closed = true;
@@ -44,10 +47,12 @@ async function mainThread(ctx: CaseContext, o: ProduceOptions, walOptions: WalOp
       ack: lat.summary(o.mode === 'append' ? `event (1/16 sampled)` : `flush of ${o.window}`),
       cpuUsPerEvent: round((cpuMs * 1000) / events, 3),
       cpuOn: `main (${cpu.how})`,
-      detail: `${detail}; batch≈${Math.round(meanBatch)}, ${Math.round(batches / (ms / 1000))} fsync/s; ${seqCheck(path, warm + events)}`,
+      detail: `${detail}; batch≈${Math.round(meanBatch)}, ${Math.round(batches / (ms / 1000))} fsync/s` +
+        `${wMs === null ? '' : `; writer thread ${round((wMs * 1000) / events, 2)} µs/ev CPU`}; ${seqCheck(path, warm + events)}`,
       metrics: {
         meanBatch: round(meanBatch, 1), fsyncsPerSec: round(batches / (ms / 1000)), batchAckP99UsFromStats: s1.ackP99Us,
         eluActiveUsPerEvent: round((eluMs * 1000) / events, 3), mainThreadBusyPct: round((100 * cpuMs) / ms, 1),
+        ...(wMs === null ? {} : { writerCpuUsPerEvent: round((wMs * 1000) / events, 3), writerThreadBusyPct: round((100 * wMs) / ms, 1) }),
       },
     });
   } finally {

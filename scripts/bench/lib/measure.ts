@@ -1,6 +1,6 @@
 // Clocks, per-thread CPU, latency histograms and the result record every case returns.
 // Shared by the orchestrator (index.ts) and the case processes (run-case.ts); no case code here.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 
 /** What one case reports back to the orchestrator (plain data: it crosses the IPC channel). */
@@ -125,4 +125,47 @@ export const immediate = (): Promise<void> => new Promise((r) => setImmediate(r)
 /** Throughput record from a count, an interval and optional latency/CPU. */
 export function throughput(id: string, events: number, ms: number, extra: Partial<CaseResult> = {}): CaseResult {
   return { id, status: 'ok', events, seconds: round(ms / 1000, 3), eventsPerSec: Math.round(events / (ms / 1000)), ...extra };
+}
+
+/** CPU ns of each thread of this process (Linux), by thread id. */
+function taskCpuNs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const s = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1');
+        out.set(tid, Number(s.slice(0, s.indexOf(' '))));
+      } catch {
+        // the thread ended between readdir and read
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/**
+ * CPU of the threads that appeared after construction (say, a writer thread started by
+ * openWal), measured from `start()` on. Node does not name its threads, so "new since
+ * before openWal" is how the writer thread is told apart from V8's and libuv's.
+ */
+export class NewThreadsCpu {
+  readonly #before = new Set(taskCpuNs().keys());
+  #start = new Map<string, number>();
+
+  start(): void {
+    this.#start = new Map([...taskCpuNs()].filter(([tid]) => !this.#before.has(tid)));
+  }
+
+  /** CPU ms of those threads since start(), or null when /proc is not there. */
+  elapsedMs(): number | null {
+    if (this.#start.size === 0) return null;
+    let ns = 0;
+    for (const [tid, v] of taskCpuNs()) {
+      const v0 = this.#start.get(tid);
+      if (v0 !== undefined) ns += v - v0;
+    }
+    return ns / 1e6;
+  }
 }
