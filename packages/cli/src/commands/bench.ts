@@ -1,0 +1,40 @@
+// `threadwal bench`: runs the benchmark suite's quick mode. The suite ships with the
+// repository, not with the CLI, so it is looked for relative to this file
+// (packages/cli/dist/src/commands → the repository root).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+
+const SUITE = fileURLToPath(new URL('../../../../../dist-scripts/bench/index.js', import.meta.url));
+
+/** Adds `bench`; the command's exit code is the suite's. */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description("run the benchmark suite's quick mode (arguments after -- go to the suite)")
+    .argument('[suite-args...]', 'extra arguments for the suite, e.g. -- --cases threadwal')
+    .addHelpText('after', `\nThe suite is ${SUITE};\nbuild it with \`node scripts/build.mjs\` at the repository root.`)
+    .action(async (suiteArgs: string[]) => {
+      process.exitCode = await bench(suiteArgs);
+    });
+}
+
+async function bench(suiteArgs: string[]): Promise<number> {
+  if (!existsSync(SUITE)) {
+    throw new CliError(`the benchmark suite is not built (${SUITE} is missing): run \`node scripts/build.mjs\` in the threadwal repository`);
+  }
+  const child = spawn(process.execPath, [SUITE, '--quick', ...suiteArgs], { stdio: 'inherit' });
+  // Ctrl-C reaches the suite too (same process group); let it stop and report its own way.
+  const ignore = (): void => {};
+  process.on('SIGINT', ignore);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
+    });
+  } finally {
+    process.off('SIGINT', ignore);
+  }
+}

@@ -1,0 +1,48 @@
+// `threadwal cleanup <path> --max-age 7d`: the seed's cleanup across every segment, safe
+// with live writers, streamed in maintenance's pool. Ctrl-C cancels with nothing changed.
+import { Option, type Command } from 'commander';
+import type { CleanupResult } from '@threadwal/maintenance';
+import { durationArg, DURATION_HELP } from '../options.js';
+import { startProgress } from '../progress.js';
+import { interruptible } from '../interrupt.js';
+import { requireWal, listSegments, totalBytes } from '../wal-path.js';
+import { formatDuration, formatSize } from '../units.js';
+import { fmtInt, fmtTime, plural, rows, segName } from '../report.js';
+
+export function registerCleanup(program: Command): void {
+  program
+    .command('cleanup')
+    .description('remove events older than --max-age, from the oldest end of the log')
+    .argument('<path>', 'the WAL file')
+    .addOption(new Option('--max-age <duration>', 'keep events at most this old').argParser(durationArg).makeOptionMandatory())
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `\n${DURATION_HELP}.\nSafe while writers append. Seqs are never reused; an old event after a newer one stays.\n\nExample:\n  threadwal cleanup app.wal --max-age 7d`)
+    .action(async (input: string, opts: { maxAge: number; json?: boolean }) => {
+      const path = requireWal(input);
+      const maxAgeSecs = Math.round(opts.maxAge);
+      const { cleanup } = await import('@threadwal/maintenance');
+      const bar = opts.json ? undefined : startProgress('cleanup', totalBytes(listSegments(path)));
+      let r: CleanupResult;
+      try {
+        r = await interruptible((signal) => cleanup(path, maxAgeSecs, { signal, onProgress: (p) => bar?.update(p.bytesDone, p.bytesTotal) }));
+      } finally {
+        bar?.stop();
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : formatCleanup(r, maxAgeSecs));
+    });
+}
+
+export function formatCleanup(r: CleanupResult, maxAgeSecs: number): string {
+  const out = [`removed ${plural(r.removed, 'event')} older than ${formatDuration(maxAgeSecs)} (ts before ${fmtTime(r.cutoff)})`];
+  const items: Array<[string, string]> = [
+    ['segments', `${fmtInt(r.deletedSegments)} deleted, ${fmtInt(r.rewrittenSegments)} rewritten`],
+    ['size', `${formatSize(r.bytesBefore)} → ${formatSize(r.bytesAfter)}`],
+  ];
+  if (r.sweptTemps) items.push(['temp files', `${fmtInt(r.sweptTemps)} left by crashed cleanups removed`]);
+  if (r.badLineCount) {
+    const where = r.badLines.slice(0, 5).map((b) => `${segName(b.file)} at byte ${b.offset}`).join(', ');
+    items.push(['bad lines', `${fmtInt(r.badLineCount)} kept in place (${where}${r.badLineCount > 5 ? ', …' : ''}): run \`threadwal verify\``]);
+  }
+  out.push(rows(items, '  '));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,49 @@
+// The loop `cat` and `tail` share: read events with readWal, format, write to stdout with
+// backpressure, stop when the reader of stdout goes away or the signal fires.
+import type { WalRecord } from '@threadwal/client';
+import { Output } from './output.js';
+import { formatJson, formatter, type RecordFormat } from './records.js';
+import { startProgress } from './progress.js';
+
+export interface PrintOptions {
+  fromSeq: number;
+  follow: boolean;
+  format: RecordFormat;
+  signal?: AbortSignal;
+  /** Show a progress bar for this many bytes (the segments' total); undefined: no bar. */
+  progressBytes?: number;
+}
+
+const PROGRESS_EVERY = 4096;
+
+/** Prints the events of `path` from `fromSeq`; resolves with how many were printed. */
+export async function printRecords(path: string, opts: PrintOptions): Promise<number> {
+  const { readWal } = await import('@threadwal/maintenance');
+  const out = new Output();
+  const ac = new AbortController();
+  out.onClose(() => ac.abort());
+  const signal = opts.signal ? AbortSignal.any([opts.signal, ac.signal]) : ac.signal;
+  const format = formatter(opts.format);
+  const bar = opts.progressBytes === undefined ? undefined : startProgress('cat', opts.progressBytes);
+  // readWal yields records, not offsets: the bar counts each event's line length, which
+  // is its size on disk for the ASCII lines the writer produces.
+  let bytes = 0;
+  let count = 0;
+  try {
+    for await (const record of readWal(path, { fromSeq: opts.fromSeq, follow: opts.follow, signal })) {
+      const line = format(record as WalRecord);
+      if (bar) {
+        bytes += (opts.format === 'json' ? line.length : formatJson(record as WalRecord).length) + 1;
+        if (++count % PROGRESS_EVERY === 0) bar.update(bytes);
+      } else {
+        count++;
+      }
+      await out.line(line);
+      if (out.closed) break;
+    }
+  } finally {
+    bar?.stop();
+    await out.flush();
+  }
+  return count;
+}
