@@ -21,7 +21,7 @@ async function main(): Promise<CaseResult> {
   if (!values.shared) return { id, status: 'error', note: '--shared DIR is required' };
   const quick = values.quick === true;
   const dir = mkdtempSync(join(values.shared, `${id}-`));
-  const ctx: CaseContext = { id, quick, dir, shared: values.shared, warmS: quick ? 0.2 : 1, measureS: quick ? 0.8 : 4 };
+  const ctx: CaseContext = { id, quick, dir, shared: values.shared, warmS: quick ? 0.15 : 1, measureS: quick ? 0.6 : 4 };
   try {
     const mod = (await import(`./cases/${spec.module}.js`)) as Record<string, CaseFn>;
     const fn = mod[spec.fn];
