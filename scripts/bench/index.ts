@@ -12,7 +12,7 @@
 //   node <repo>/dist-scripts/bench/index.js --quick [--out FILE]
 // rather than import this module; runBench() is exported for in-repo scripts.
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -224,7 +224,16 @@ async function main(): Promise<void> {
   process.exitCode = report.exitCode;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+/** True when this file is the process's entry point (through symlinks too), not imported. */
+function isEntry(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   await main().catch((err: unknown) => {
     if (!(err instanceof UsageError) && !(err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw err;
     console.error(`bench: ${err.message}`);
