@@ -134,6 +134,9 @@ function currentEnd(path: string, seg: SegmentFile): { end: number; final: boole
 async function catchUp(path: string, lock: PathLock, rw: SegmentRewriter, ctx: JobContext): Promise<void> {
   for (let round = 0; round < MAX_CATCHUP_ROUNDS; round++) {
     ctx.checkCancel();
+    // Unlocked, the size is only an estimate (a write may be in flight), but enough to skip
+    // a lock round trip when little has arrived.
+    if (fstatSync(rw.seg.fd).size - rw.pos <= CATCHUP_BYTES) return;
     await lock.acquire();
     let now: { end: number; final: boolean } | undefined;
     try {

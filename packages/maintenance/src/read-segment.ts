@@ -18,7 +18,6 @@ export interface ReadState {
   /** Highest seq yielded, -1 before the first. */
   lastSeq: number;
   onCorrupt: 'throw' | 'skip';
-  signal: AbortSignal | undefined;
   skipped: number;
   tornBytes: number;
 }
@@ -29,66 +28,91 @@ export class Cursor {
   pos = 0;
   readonly bad = new BadRun();
   #buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Bytes of the buffer holding [pos, pos + len). */
+  #len = 0;
+  /** ECORRUPT found while parsing a chunk, thrown once the records before it were handed out. */
+  #pending: WalError | null = null;
 
   constructor(seg: SegmentFile) {
     this.seg = seg;
   }
 
-  /** Yields the records of [pos, to); bad lines are held until a good line or the end decides what they are. */
-  async *read(to: number, st: ReadState): AsyncGenerator<WalRecord> {
-    let len = 0; // bytes of the buffer holding [pos, pos + len)
-    while (this.pos + len < to) {
-      if (len === this.#buf.length) {
-        const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
-        this.#buf.copy(bigger, 0, 0, len);
-        this.#buf = bigger;
-      }
-      const buf = this.#buf;
-      const want = Math.min(buf.length - len, to - this.pos - len);
-      const { bytesRead } = await readAsync(this.seg.fd, buf, len, want, this.pos + len);
-      if (bytesRead === 0) break;
-      len += bytesRead;
-      let s = 0;
-      for (let e = nextNewline(buf, 0, len); e >= 0; e = nextNewline(buf, s, len)) {
-        const offset = this.pos + s;
-        const seq = peekSeq(buf, s, e);
-        // Below fromSeq (after a resync, or the caller's start): skip without parsing.
-        if (seq >= 0 && seq < st.fromSeq && buf[e - 1] === 0x7d) {
-          this.#good(st);
-          s = e + 1;
-          continue;
-        }
-        let rec: WalRecord | undefined;
-        try {
-          rec = parseLine(buf.toString('utf8', s, e));
-        } catch {
-          this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
-        }
+  /** Reads the next chunk of [pos, to); false at `to` (or the end of the file). */
+  async fill(to: number): Promise<boolean> {
+    this.#throwPending();
+    if (this.pos + this.#len >= to) return false;
+    if (this.#len === this.#buf.length) {
+      const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
+      this.#buf.copy(bigger, 0, 0, this.#len);
+      this.#buf = bigger;
+    }
+    const want = Math.min(this.#buf.length - this.#len, to - this.pos - this.#len);
+    const { bytesRead } = await readAsync(this.seg.fd, this.#buf, this.#len, want, this.pos + this.#len);
+    this.#len += bytesRead;
+    return bytesRead > 0;
+  }
+
+  /**
+   * Parses the whole lines read so far into records (seq >= st.fromSeq); bad lines are held
+   * until a good line or the end decides what they are. Synchronous per chunk: one await
+   * per chunk, not per record.
+   */
+  take(st: ReadState): WalRecord[] {
+    const buf = this.#buf;
+    const len = this.#len;
+    const out: WalRecord[] = [];
+    let s = 0;
+    for (let e = nextNewline(buf, 0, len); e >= 0; e = nextNewline(buf, s, len)) {
+      const offset = this.pos + s;
+      const seq = peekSeq(buf, s, e);
+      // Below fromSeq (after a resync, or the caller's start): skip without parsing.
+      if (seq >= 0 && seq < st.fromSeq && buf[e - 1] === 0x7d) {
+        if (!this.#good(st)) break;
         s = e + 1;
-        if (rec === undefined) continue;
-        this.#good(st);
-        if (rec.seq < st.fromSeq) continue;
-        if (rec.seq > st.lastSeq) st.lastSeq = rec.seq;
-        if (st.signal?.aborted) return;
-        // The buffer is not refilled until the consumer asks for more, so `buf` stays valid across the yield.
-        yield rec;
+        continue;
       }
-      buf.copy(buf, 0, s, len);
-      this.pos += s;
-      len -= s;
+      let rec: WalRecord | undefined;
+      try {
+        rec = parseLine(buf.toString('utf8', s, e));
+      } catch {
+        this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
+      }
+      if (rec !== undefined && !this.#good(st)) break;
+      s = e + 1;
+      if (rec === undefined) continue;
+      if (rec.seq < st.fromSeq) continue;
+      if (rec.seq > st.lastSeq) st.lastSeq = rec.seq;
+      out.push(rec);
+    }
+    buf.copy(buf, 0, s, len);
+    this.pos += s;
+    this.#len = len - s;
+    return out;
+  }
+
+  /** A good line after held bad ones: those were corruption. False when that is an error to raise after the records before it. */
+  #good(st: ReadState): boolean {
+    if (this.bad.count === 0) return true;
+    const { first, count } = this.bad;
+    this.bad.clear();
+    try {
+      corrupt(this.seg.path, first, count, st);
+      return true;
+    } catch (err) {
+      this.#pending = err as WalError;
+      return false;
     }
   }
 
-  /** A good line after held bad ones: those were corruption. */
-  #good(st: ReadState): void {
-    if (this.bad.count === 0) return;
-    const { first, count } = this.bad;
-    this.bad.clear();
-    corrupt(this.seg.path, first, count, st);
+  #throwPending(): void {
+    const e = this.#pending;
+    this.#pending = null;
+    if (e) throw e;
   }
 
   /** Decides the held lines at the end of a file that no longer grows (or, not following, the end of the active file). */
   end(st: ReadState): void {
+    this.#throwPending();
     if (this.seg.index !== 0) {
       const { first, count } = this.bad;
       this.bad.clear();
@@ -107,6 +131,7 @@ export class Cursor {
   rewindHeld(): void {
     if (this.bad.count === 0) return;
     this.pos = this.bad.first;
+    this.#len = 0;
     this.bad.clear();
   }
 }

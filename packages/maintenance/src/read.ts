@@ -39,7 +39,7 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   if (onCorrupt !== 'throw' && onCorrupt !== 'skip') throw new WalError('EINVAL', `options.onCorrupt must be 'throw' or 'skip', got ${String(onCorrupt)}`);
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
-  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, signal: options.signal, skipped: 0, tornBytes: 0 };
+  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, skipped: 0, tornBytes: 0 };
   const gen = records(abs, st, follow, options.signal, pollMs);
   Object.defineProperties(gen, {
     skipped: { get: () => st.skipped },
@@ -86,16 +86,15 @@ async function* records(path: string, st: ReadState, follow: boolean, signal: Ab
         }
         if (st.fromSeq > 0 && (await lastSeqOf(seg)) < st.fromSeq) continue;
         const cur = new Cursor(seg);
-        yield* cur.read(seg.size, st);
-        if (signal?.aborted) return;
+        while (await cur.fill(seg.size)) for (const rec of cur.take(st)) { if (signal?.aborted) return; yield rec; }
         cur.end(st);
       }
       if (active === null) {
         if (!follow || !(await sleep(pollMs, signal))) return;
         continue; // the active file may exist by now
       }
-      yield* active.read(active.seg.size, st);
-      if (signal?.aborted) return;
+      // One await per chunk, one yield per record (no nested generator: each level costs a promise per record).
+      while (await active.fill(active.seg.size)) for (const rec of active.take(st)) { if (signal?.aborted) return; yield rec; }
       if (!follow) {
         active.end(st);
         return;
@@ -109,8 +108,7 @@ async function* records(path: string, st: ReadState, follow: boolean, signal: Ab
         const moved = now === undefined || now.ino !== active.seg.ino || now.dev !== active.seg.dev;
         const size = fstatSync(active.seg.fd).size;
         if (size < active.pos) break; // cut below what we read: find our place again by seq
-        yield* active.read(size, st);
-        if (signal?.aborted) return;
+        while (await active.fill(size)) for (const rec of active.take(st)) { if (signal?.aborted) return; yield rec; }
         if (moved) {
           active.seg.size = size;
           active.end(st);

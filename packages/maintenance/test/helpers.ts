@@ -59,13 +59,25 @@ export async function expectCode(p: Promise<unknown> | (() => unknown), code: st
   throw new Error(`expected ${code}, but it succeeded`);
 }
 
-/** Runs `node file ...args`; a child still running after `killAfterMs` is killed (reported as signal SIGKILL). */
-export function runNode(file: string, args: string[], killAfterMs = 60_000): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+/**
+ * Runs `node file ...args`; a child still running after `killAfterMs` is killed (reported as
+ * signal SIGKILL). `onLine` sees each stdout line as it comes.
+ */
+export function runNode(
+  file: string, args: string[], killAfterMs = 60_000, onLine?: (line: string) => void,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
+    let partial = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!onLine) return;
+      const parts = (partial + String(d)).split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) if (l) onLine(l);
+    });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code, signal) => {
