@@ -186,9 +186,16 @@ export class WriterHost {
     await this.#ensure();
     const worker = this.#worker!;
     if (this.#calls++ === 0) worker.ref();
+    // comlink never settles a call whose thread exited: race the reply against 'exit'.
+    let onExit!: (code: number) => void;
+    const died = new Promise<never>((_, reject) => {
+      onExit = (code) => reject(new WalError('EWORKER', `the writer thread exited (code ${code}) during a control call`, { path: this.path }));
+      worker.once('exit', onExit);
+    });
     try {
-      return await fn(this.#control!);
+      return await Promise.race([fn(this.#control!), died]);
     } finally {
+      worker.off('exit', onExit);
       if (--this.#calls === 0) worker.unref();
     }
   }
@@ -209,8 +216,11 @@ export class WriterHost {
     if (worker && this.#control) {
       const control = this.#control;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-      await this.#call((c) => c.close());
-      this.#closed = true;
+      try {
+        await this.#call((c) => c.close());
+      } finally {
+        this.#closed = true;
+      }
       control[releaseProxy]();
       worker.ref();
       const timer = setTimeout(() => void worker.terminate(), 2000);
