@@ -1,16 +1,11 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import {
-  WalError, encodeBody, fromWire, assertNever,
-  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD,
-  type Connection, type FromWriterData, type BatchMsg,
-} from '@threadwal/core';
+import { WalError, encodeBody, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { waitSettled } from './sync-wait.js';
+import { newPromise, capturedRes, capturedRej, utf8Write, type Resolve, type Reject } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
 import { LatencyRing } from './latency.js';
-
-type Resolve = ((seq: number) => void) | undefined;
-type Reject = ((err: WalError) => void) | undefined;
 
 interface Inflight {
   count: number;
@@ -28,21 +23,6 @@ export interface ConnectionSource {
 /** Post at once past this many bytes, so one long synchronous loop still pipelines. */
 const MAX_POST_BYTES = 1024 * 1024;
 const MIN_BUF_BYTES = 4096;
-
-// One shared executor instead of a closure per append: new Promise() calls it synchronously,
-// so the resolvers are read right back. Allocation per event is the producer's main GC cost.
-let capturedRes: Resolve;
-let capturedRej: Reject;
-const capture = (res: (seq: number) => void, rej: (err: WalError) => void): void => {
-  capturedRes = res;
-  capturedRej = rej;
-};
-
-// Buffer#write's argument juggling costs ~11% of a producer's time; utf8Write is the native
-// method it ends in (present on every Node this package supports; fall back just in case).
-type Utf8Write = (this: Buffer, s: string, offset: number) => number;
-const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
-  function (this: Buffer, s: string, offset: number) { return this.write(s, offset); };
 
 export class Batcher {
   readonly #opts: ResolvedClientOptions;
@@ -104,7 +84,7 @@ export class Batcher {
     const body = encodeBody(event, this.#opts.maxEventBytes);
     if (this.#closed) return Promise.reject(this.#error('ECLOSED', 'the WAL is closed'));
     if (this.#failed) return Promise.reject(this.#failed);
-    const promise = new Promise<number>(capture);
+    const promise = newPromise();
     this.#accepted += 1;
     if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + body.length > this.#opts.maxPendingBytes)) {
       this.#waiting.push({ body, res: capturedRes, rej: capturedRej });
@@ -186,7 +166,10 @@ export class Batcher {
         const b = this.#inflight.get(msg.id);
         if (!b) return;
         this.#inflight.delete(msg.id);
-        this.#reject(b, fromWire(msg.error));
+        const err = fromWire(msg.error);
+        // EFSYNC is fail-stop: known here before any rejected promise's handler runs.
+        if (err.code === 'EFSYNC') this.#failed ??= err;
+        this.#reject(b, err);
         return this.#settle(b);
       }
       case 'failed':
@@ -266,6 +249,7 @@ export class Batcher {
 
   flush(): Promise<void> {
     if (this.#closed) return Promise.reject(this.#error('ECLOSED', 'the WAL is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
     this.post();
     const target = this.#accepted;
     if (this.#settled >= target) {
@@ -282,35 +266,17 @@ export class Batcher {
     return new Promise((r) => this.#drainWaiters.push(r));
   }
 
-  /**
-   * Blocks this thread until everything appended so far is settled, waiting on the SAB
-   * cursor the writer thread advances (in short slices, so a writer that died without
-   * marking the SAB still ends in ETIMEDOUT rather than a hang).
-   */
+  /** Blocks this thread until everything appended so far is settled (see sync-wait.ts). */
   flushSync(timeoutMs = this.#opts.flushSyncTimeoutMs): void {
     if (this.#closed) return;
+    if (this.#failed) throw this.#failed;
     for (const w of this.#waiting.splice(0)) this.#add(w.body, w.res, w.rej); // flushSync ignores backpressure
     this.post();
     if (this.#inflight.size === 0) return;
     const sab = this.#sab;
     if (!sab) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
     const first = this.#inflight.keys().next().value as number;
-    const target = (this.#nextId - 1) | 0 || -1;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const settled = Atomics.load(sab, SAB_DURABLE_BATCH);
-      if (((settled - target) | 0) >= 0) break;
-      const state = Atomics.load(sab, SAB_STATE);
-      if (state === STATE_FAILED) throw new WalError('EFSYNC', 'the WAL failed stop; nothing more becomes durable', { path: this.#path });
-      if (state === STATE_DEAD) throw this.#error('EWORKER', 'the writer thread died during flushSync');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new WalError('ETIMEDOUT', `flushSync waited ${timeoutMs} ms`, { path: this.#path });
-      Atomics.wait(sab, SAB_DURABLE_BATCH, settled, Math.min(left, 50));
-    }
-    const nacked = Atomics.load(sab, SAB_NACKED_BATCH);
-    if (nacked !== 0 && ((nacked - first) | 0) >= 0) {
-      throw new WalError('EIO', 'a batch was rejected by the writer (its promises say why)', { path: this.#path });
-    }
+    waitSettled(sab, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
   }
 
   /** Stops accepting events and detaches from the writer (after the caller flushed). */

@@ -1,15 +1,8 @@
 /** Stable error codes; tests and callers branch on these, never on message text. */
-export type WalErrorCode =
-  | 'EINVAL'
-  | 'EFSYNC'
-  | 'ENOSPC'
-  | 'EIO'
-  | 'ECLOSED'
-  | 'ELOCKED'
-  | 'ECORRUPT'
-  | 'EWORKER'
-  | 'EBACKPRESSURE'
-  | 'ETIMEDOUT';
+export const WAL_ERROR_CODES = [
+  'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT',
+] as const;
+export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 
 /** The one error class threadwal throws or rejects with. */
 export class WalError extends Error {

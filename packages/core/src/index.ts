@@ -1,6 +1,6 @@
 // @threadwal/core: the on-disk format, recovery, segments and the writer thread's handle.
 // The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
-export { WalError, isWalError, toWire, fromWire, fromFsError } from './errors.js';
+export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
 export { encodeBody, encodeLine, parseLine, peekSeq } from './format.js';
 export type { WalEvent, WalEventType, WalRecord } from './format.js';

@@ -8,7 +8,8 @@ import type { ResolvedWriterOptions } from './options.js';
 export const SAB_DURABLE_BATCH = 0; // id of the newest batch of this client that is settled (durable, or nacked)
 export const SAB_STATE = 1; // one of STATE_*
 export const SAB_NACKED_BATCH = 2; // id of the newest batch of this client that was nacked (0: none)
-export const SAB_SLOTS = 3;
+export const SAB_NACK_CODE = 3; // index in WAL_ERROR_CODES of that nack's code, for flushSync to throw
+export const SAB_SLOTS = 4;
 export const STATE_OK = 0;
 export const STATE_FAILED = 1; // fail-stop (EFSYNC): nothing will become durable
 export const STATE_DEAD = 2; // the writer thread is gone

@@ -4,14 +4,14 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire, type WireError } from './errors.js';
+import { WalError, WAL_ERROR_CODES, toWire, type WireError } from './errors.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
 import { shiftSegments } from './segments.js';
 import type { ResolvedWriterOptions } from './options.js';
 import {
-  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
+  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
   type ToWriterData, type FromWriterData, type OpenInfo, type WriterStats, type RotateResult,
 } from './protocol.js';
 
@@ -79,7 +79,10 @@ export class Writer {
     const client: Client = { port, sab: new Int32Array(sab) };
     this.#clients.add(client);
     this.#tell(client, { type: 'hello' }); // proves to the host that this thread is alive
-    if (this.#failed) this.#tell(client, { type: 'failed', error: toWire(this.#failed) });
+    if (this.#failed) {
+      Atomics.store(client.sab, SAB_STATE, STATE_FAILED);
+      this.#tell(client, { type: 'failed', error: toWire(this.#failed) });
+    }
     port.on('message', (msg: ToWriterData) => this.#onMessage(client, msg));
     port.on('close', () => this.#clients.delete(client));
   }
@@ -230,6 +233,7 @@ export class Writer {
   /** A nacked batch is settled too: flushSync must not wait for it forever. */
   #nackOne(client: Client, id: number, error: WireError): void {
     this.#tell(client, { type: 'nack', id, error });
+    Atomics.store(client.sab, SAB_NACK_CODE, WAL_ERROR_CODES.indexOf(error.code));
     Atomics.store(client.sab, SAB_NACKED_BATCH, id);
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
     Atomics.notify(client.sab, SAB_DURABLE_BATCH);
@@ -238,11 +242,12 @@ export class Writer {
   /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */
   #failStop(e: WalError, take: Pending[]): void {
     this.#failed = e;
+    // The state first: a thread in flushSync woken by a nack below must already see it.
+    for (const c of this.#clients) Atomics.store(c.sab, SAB_STATE, STATE_FAILED);
     this.#nack([...take, ...this.#queue.splice(0)], e);
     for (const r of this.#rotations.splice(0)) r.reject(e);
     for (const c of this.#clients) {
       this.#tell(c, { type: 'failed', error: toWire(e) });
-      Atomics.store(c.sab, SAB_STATE, STATE_FAILED);
       Atomics.notify(c.sab, SAB_DURABLE_BATCH);
     }
   }
