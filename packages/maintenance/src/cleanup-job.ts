@@ -48,32 +48,35 @@ export async function runCleanup(job: CleanupJob, ctx: JobContext): Promise<Clea
   const scanner = new LineScanner();
   const plans: Plan[] = [];
   let segs: SegmentFile[] = [];
-  await lock.acquire();
-  try {
+  const hold = { maxMs: 0 };
+  await locked(lock, hold, () => {
     segs = openSegments(path, { activeWritable: true });
     const active = segs.find((s) => s.index === 0);
     if (active) active.size = recoverTail(active.fd, path, { truncate: true }).size;
-  } finally {
-    lock.release();
-  }
+  });
   const bytesBefore = segs.reduce((n, s) => n + s.size, 0);
   const result: CleanupResult = {
     removed: 0, cutoff, deletedSegments: 0, rewrittenSegments: 0, badLines: bad.list, badLineCount: 0,
-    sweptTemps, bytesBefore, bytesAfter: bytesBefore,
+    sweptTemps, bytesBefore, bytesAfter: bytesBefore, maxLockHoldMs: 0,
   };
   try {
     ctx.bytesTotal = bytesBefore;
     planSegments(segs, cutoff, (seg) => new SegmentRewriter(seg, tempPath(path), cutoff, scanner, ctx, bad), plans, scanner, ctx);
     const active = plans.find((p) => p.rw !== null && p.seg.index === 0);
-    if (active) await catchUp(path, lock, active.rw!, ctx);
+    if (active) await catchUp(path, lock, hold, active.rw!, ctx);
     for (const p of plans) p.rw?.flush();
     ctx.checkCancel(); // the last point where nothing has changed yet
-    if (plans.length > 0) await commit(path, lock, plans, result);
+    if (plans.length > 0) {
+      const trash = await locked(lock, hold, () => commit(path, lock, plans, result));
+      // Freeing a large file's blocks takes a while: done after the lock is released.
+      for (const t of trash) unlinkSync(t);
+    }
   } finally {
     for (const p of plans) p.rw?.discard();
     closeSegments(segs);
   }
   result.badLineCount = bad.count;
+  result.maxLockHoldMs = hold.maxMs;
   result.bytesAfter = segmentPaths(path).reduce((n, p) => n + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0);
   ctx.bytesDone = ctx.bytesTotal;
   return result;
@@ -131,19 +134,13 @@ function currentEnd(path: string, seg: SegmentFile): { end: number; final: boole
 }
 
 /** Phase C: copies what writers appended meanwhile, taking the lock only to learn how far. */
-async function catchUp(path: string, lock: PathLock, rw: SegmentRewriter, ctx: JobContext): Promise<void> {
+async function catchUp(path: string, lock: PathLock, hold: { maxMs: number }, rw: SegmentRewriter, ctx: JobContext): Promise<void> {
   for (let round = 0; round < MAX_CATCHUP_ROUNDS; round++) {
     ctx.checkCancel();
     // Unlocked, the size is only an estimate (a write may be in flight), but enough to skip
     // a lock round trip when little has arrived.
     if (fstatSync(rw.seg.fd).size - rw.pos <= CATCHUP_BYTES) return;
-    await lock.acquire();
-    let now: { end: number; final: boolean } | undefined;
-    try {
-      now = currentEnd(path, rw.seg);
-    } finally {
-      lock.release();
-    }
+    const now = await locked(lock, hold, () => currentEnd(path, rw.seg));
     if (now === undefined || now.end - rw.pos <= CATCHUP_BYTES) return;
     ctx.bytesTotal += now.end - rw.pos;
     rw.advance(now.end, now.final);
@@ -151,42 +148,52 @@ async function catchUp(path: string, lock: PathLock, rw: SegmentRewriter, ctx: J
   }
 }
 
-/** Phase D, under the lock: finish the copies, record the next seq, then delete and rename, oldest first. */
-async function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResult): Promise<void> {
+/** Runs `fn` holding the writers' lock, keeping the longest time they were kept out. */
+async function locked<T>(lock: PathLock, hold: { maxMs: number }, fn: () => T): Promise<T> {
   await lock.acquire();
+  const t0 = performance.now();
   try {
-    const live: Array<{ p: Plan; where: string }> = [];
-    for (const p of plans) {
-      const where = locate(path, p.seg);
-      if (where === undefined) continue; // deleted or replaced by someone else meanwhile: not ours to touch
-      if (p.rw && p.seg.index === 0) {
-        const now = currentEnd(path, p.seg)!;
-        p.rw.advance(now.end, now.final);
-      }
-      live.push({ p, where });
-    }
-    if (live.length === 0) return;
-    for (const { p } of live) p.rw?.finish();
-    // Before any event disappears: a seq is never reused, even when this removes every event.
-    writeMetaNextSeq(path, nextSeqFor(path, lastSeqOfFile(path)));
-    if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during cleanup`, { path });
-    for (const { p, where } of live) {
-      if (p.rw === null) {
-        unlinkSync(where);
-        result.deletedSegments += 1;
-        result.removed += p.removed;
-      } else if (p.rw.written === 0 && p.seg.index !== 0) {
-        unlinkSync(where);
-        result.deletedSegments += 1;
-        result.removed += p.rw.removed;
-      } else {
-        renameSync(p.rw.tmp, where);
-        result.rewrittenSegments += 1;
-        result.removed += p.rw.removed;
-      }
-    }
-    fsyncDir(dirname(path));
+    return fn();
   } finally {
     lock.release();
+    hold.maxMs = Math.max(hold.maxMs, performance.now() - t0);
   }
+}
+
+/**
+ * Phase D, under the lock: finish the copies, record the next seq, then delete and rename,
+ * oldest first. Deleting is a rename to a temp name (cheap); returns those names to unlink.
+ */
+function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResult): string[] {
+  const trash: string[] = [];
+  const live: Array<{ p: Plan; where: string }> = [];
+  for (const p of plans) {
+    const where = locate(path, p.seg);
+    if (where === undefined) continue; // deleted or replaced by someone else meanwhile: not ours to touch
+    if (p.rw && p.seg.index === 0) {
+      const now = currentEnd(path, p.seg)!;
+      p.rw.advance(now.end, now.final);
+    }
+    live.push({ p, where });
+  }
+  if (live.length === 0) return trash;
+  for (const { p } of live) p.rw?.finish();
+  // Before any event disappears: a seq is never reused, even when this removes every event.
+  writeMetaNextSeq(path, nextSeqFor(path, lastSeqOfFile(path)));
+  if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during cleanup`, { path });
+  for (const { p, where } of live) {
+    if (p.rw === null || (p.rw.written === 0 && p.seg.index !== 0)) {
+      const t = tempPath(path);
+      renameSync(where, t);
+      trash.push(t);
+      result.deletedSegments += 1;
+      result.removed += p.rw === null ? p.removed : p.rw.removed;
+    } else {
+      renameSync(p.rw.tmp, where);
+      result.rewrittenSegments += 1;
+      result.removed += p.rw.removed;
+    }
+  }
+  fsyncDir(dirname(path));
+  return trash;
 }

@@ -64,6 +64,8 @@ export interface CleanupResult {
   /** Total segment bytes before and after. */
   bytesBefore: number;
   bytesAfter: number;
+  /** Longest time cleanup held the writers' lock, in ms: how long an append could stall on it. */
+  maxLockHoldMs: number;
 }
 
 export interface VerifyOptions {
