@@ -4,7 +4,6 @@
 // recoverTail run forwards: the last line of the active file may be anything unparsable,
 // the lines before it are torn only if they hold NUL bytes (blocks whose size reached disk
 // but whose data did not); any other bad line is corruption.
-import { peekSeq } from '@threadwal/core';
 
 const TS_KEY = [0x22, 0x74, 0x73, 0x22, 0x3a]; // "ts":
 const NL = 0x0a;
@@ -26,14 +25,6 @@ export function peekTs(line: Uint8Array, start: number, end: number): number {
   }
   if (i === first || i - first > 15 || (line[i] !== 0x2c && line[i] !== CLOSE)) return -1;
   return ts;
-}
-
-/**
- * True when [start, end) (without its `\n`) looks like a whole record: `{"seq":N,"ts":T,`
- * … `}`. The caller checks the chunk for NUL bytes and invalid UTF-8 natively, once.
- */
-export function looksWhole(line: Uint8Array, start: number, end: number): boolean {
-  return line[end - 1] === CLOSE && peekSeq(line, start, end) >= 0 && peekTs(line, start, end) >= 0;
 }
 
 /** Offset of the next `\n` at or after `from` and before `end`, or -1. */

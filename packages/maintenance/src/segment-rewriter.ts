@@ -4,7 +4,8 @@
 // parsing. A line that does not parse is never dropped: it is copied and reported.
 import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, unlinkSync, constants } from 'node:fs';
 import { WalError, fromFsError } from '@threadwal/core';
-import { looksWhole, peekTs } from './lines.js';
+import { peekTs } from './lines.js';
+import { checkRecord } from './record-check.js';
 import { lineKeys } from './tail.js';
 import type { LineScanner } from './line-scanner.js';
 import type { JobContext } from './job-context.js';
@@ -62,7 +63,8 @@ export class SegmentRewriter {
     let refused = false;
     const stop = this.#scanner.scan(this.seg.fd, this.pos, to, (buf, s, e, offset, clean) => {
       let ts: number;
-      if (clean && looksWhole(buf, s, e)) {
+      // Only a line proven whole is dropped on its ts; anything else goes through lineKeys.
+      if (clean && checkRecord(buf, s, e) >= 0) {
         ts = peekTs(buf, s, e);
       } else {
         const keys = lineKeys(buf, s, e);

@@ -69,7 +69,10 @@ export interface CleanupResult {
 }
 
 export interface VerifyOptions {
-  /** JSON.parse every line instead of checking its shape (`{"seq":N,"ts":T,…}`, UTF-8, no NUL). Default false. */
+  /**
+   * JSON.parse every line. Default false: a byte-level check proves lines in the writer's
+   * shape valid (~3x faster) and only the others are JSON.parsed; both find the same bad lines.
+   */
   deep?: boolean;
   /** Called now and then while verify reads. */
   onProgress?: (p: Progress) => void;

@@ -1,20 +1,25 @@
 // Worker side of verify: one streamed pass over every segment in reading order. Per line it
-// costs a native newline search and a peek at `{"seq":N,"ts":T,` … `}`; NUL bytes and
-// UTF-8 are checked natively once per chunk. Only a line that fails the cheap check is
-// JSON.parsed (so a valid line in another field order still counts), unless `deep`.
+// costs a native newline search and a byte-level JSON check of the writer's shape
+// (record-check.ts); NUL bytes and UTF-8 are checked natively once per chunk. Only a line
+// that fails the cheap check is JSON.parsed (so a valid line in another field order still
+// counts); `deep` JSON.parses every line.
 import { isUtf8 } from 'node:buffer';
-import { parseLine, peekSeq, readMetaNextSeq } from '@threadwal/core';
+import { parseLine, readMetaNextSeq } from '@threadwal/core';
+import { checkRecord } from './record-check.js';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { LineScanner } from './line-scanner.js';
-import { BadRun, looksWhole } from './lines.js';
+import { BadRun } from './lines.js';
 import { listTemps } from './temp-files.js';
 import type { JobContext } from './job-context.js';
 import type { VerifyJob } from './protocol.js';
 import type { SegmentReport, VerifyReport } from './types.js';
 
-/** Seq of a valid line, or -1. */
+/** Seq of a valid line (one parseLine, and so readWal, accepts), or -1. */
 function lineSeq(buf: Buffer, s: number, e: number, clean: boolean, deep: boolean): number {
-  if (!deep && clean && looksWhole(buf, s, e)) return peekSeq(buf, s, e);
+  if (!deep && clean) {
+    const seq = checkRecord(buf, s, e);
+    if (seq >= 0) return seq;
+  }
   if (!clean) {
     const line = buf.subarray(s, e);
     if (line.includes(0) || !isUtf8(line)) return -1;

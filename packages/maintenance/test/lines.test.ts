@@ -1,13 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { peekTs, looksWhole, BadRun } from '../src/lines.js';
+import { peekTs, BadRun } from '../src/lines.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
 test('peekTs reads ts of a line in the writer shape', () => {
   const l = b('{"seq":12,"ts":1715800000,"type":"x","job_id":"j"}');
   assert.is(peekTs(l, 0, l.length), 1715800000);
-  assert.ok(looksWhole(l, 0, l.length));
 });
 
 test('peekTs returns -1 for other shapes', () => {
@@ -15,11 +14,6 @@ test('peekTs returns -1 for other shapes', () => {
     const l = b(s);
     assert.is(peekTs(l, 0, l.length), -1, s);
   }
-});
-
-test('looksWhole wants the closing brace', () => {
-  const l = b('{"seq":1,"ts":5,"type":"x","job_id":"j"');
-  assert.not.ok(looksWhole(l, 0, l.length));
 });
 
 test('BadRun: nothing held means the torn tail is only the fragment', () => {
