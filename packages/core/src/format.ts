@@ -136,6 +136,7 @@ export function peekSeq(line: Uint8Array, start: number, end: number): number {
     if (c < 0x30 || c > 0x39) break;
     seq = seq * 10 + (c - 0x30);
   }
-  if (i === first || i >= end || i - first > 16 || line[i] !== 0x2c) return -1;
+  // 16 digits reach 9999999999999999: past MAX_SAFE_INTEGER the sum is rounded, and parseLine refuses such a seq.
+  if (i === first || i >= end || i - first > 16 || line[i] !== 0x2c || seq > Number.MAX_SAFE_INTEGER) return -1;
   return seq;
 }

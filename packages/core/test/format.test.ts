@@ -368,6 +368,18 @@ test('peekSeq returns -1 for lines the writer does not write', () => {
   }
 });
 
+test('peekSeq refuses a seq above MAX_SAFE_INTEGER, as parseLine does', () => {
+  // Found by test/reliability/reader-fuzz: 16 digits passed the length check, so verify's
+  // shape check counted {"seq":9999999999999999,…} as an event with seq 1e16 that readWal refuses.
+  for (const s of ['9007199254740992', '9007199254740993', '9999999999999999']) {
+    const b = Buffer.from(`{"seq":${s},"ts":1,"type":"t","job_id":"j"}`);
+    assert.is(peekSeq(b, 0, b.length), -1, s);
+    assert.throws(() => parseLine(b.toString()), (e: unknown) => (e as { code?: string }).code === 'ECORRUPT');
+  }
+  const max = Buffer.from(`{"seq":${Number.MAX_SAFE_INTEGER},"ts":1}`);
+  assert.is(peekSeq(max, 0, max.length), Number.MAX_SAFE_INTEGER);
+});
+
 test('peekSeq never reads past `end`', () => {
   // Regression (found by this suite, fixed in 71360bb): the comma check read line[end].
   // The range holds a torn `{"seq":12` only; the byte after it (outside the range) is a comma.
