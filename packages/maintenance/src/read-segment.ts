@@ -2,6 +2,7 @@
 // one reusable buffer), keeping the torn-tail/corruption bookkeeping in a cursor so the
 // active file can be read again from where it stopped as it grows.
 import { read } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
 import { BadRun, nextNewline } from './lines.js';
@@ -61,6 +62,10 @@ export class Cursor {
     const buf = this.#buf;
     const len = this.#len;
     const out: WalRecord[] = [];
+    // Decoding would turn invalid UTF-8 into U+FFFD and hide the damage: check the whole
+    // lines natively once, and line by line only when that fails (as verify does).
+    const lastNl = len > 0 ? buf.lastIndexOf(NL, len - 1) : -1;
+    const utf8 = lastNl < 0 || isUtf8(buf.subarray(0, lastNl + 1));
     let s = 0;
     for (let e = nextNewline(buf, 0, len); e >= 0; e = nextNewline(buf, s, len)) {
       const offset = this.pos + s;
@@ -73,10 +78,11 @@ export class Cursor {
       }
       let rec: WalRecord | undefined;
       try {
-        rec = parseLine(buf.toString('utf8', s, e));
+        if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(buf.toString('utf8', s, e));
       } catch {
-        this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
+        // not a record
       }
+      if (rec === undefined) this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
       if (rec !== undefined && !this.#good(st)) break;
       s = e + 1;
       if (rec === undefined) continue;

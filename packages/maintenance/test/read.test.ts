@@ -103,6 +103,33 @@ test("onCorrupt: 'skip' skips and counts bad lines", async () => {
   assert.is(r.skipped, 4); // two lines, the rotated segment's unterminated last line, one in the active file
 });
 
+test('a line with invalid UTF-8 is a bad line, as verify says, not a record decoded with U+FFFD', async () => {
+  // Found by test/reliability/reader-fuzz: a damaged multi-byte character inside a string
+  // parsed after the lossy decode, so readWal yielded altered data that verify reports as bad.
+  const path = tempWal();
+  const a = lines(0, 2, ts);
+  const bad = Buffer.concat([Buffer.from(`{"seq":2,"ts":${TS},"type":"x","job_id":"\u00fc`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
+  writeFileSync(path, Buffer.concat([Buffer.from(a), bad, Buffer.from(lines(3, 2, ts))]));
+  const got: number[] = [];
+  const err = (await expectCode((async () => { for await (const r of readWal(path)) got.push(r.seq); })(), 'ECORRUPT')) as WalError;
+  assert.is(err.offset, a.length);
+  assert.equal(got, [0, 1]);
+  const r = readWal(path, { onCorrupt: 'skip' });
+  const all: number[] = [];
+  for await (const rec of r) all.push(rec.seq);
+  assert.equal(all, [0, 1, 3, 4]);
+  assert.is(r.skipped, 1);
+
+  // As the active file's last line it is a torn tail, as verify counts it.
+  const last = tempWal();
+  writeFileSync(last, Buffer.concat([Buffer.from(a), bad]));
+  const rl = readWal(last);
+  const seen: number[] = [];
+  for await (const rec of rl) seen.push(rec.seq);
+  assert.equal(seen, [0, 1]);
+  assert.is(rl.tornBytes, bad.length);
+});
+
 test('an unterminated last line of a rotated segment is corruption', async () => {
   const path = tempWal();
   writeSegment(`${path}.1`, lines(0, 3, ts) + '{"seq":3');
