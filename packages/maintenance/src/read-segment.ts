@@ -4,7 +4,7 @@
 import { read } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
-import { parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
+import { fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
 import { BadRun, nextNewline } from './lines.js';
 import type { SegmentFile } from './snapshot.js';
 
@@ -21,6 +21,15 @@ export interface ReadState {
   onCorrupt: 'throw' | 'skip';
   skipped: number;
   tornBytes: number;
+}
+
+/** A positioned read of `seg`; a failure (EISDIR, EIO) is a WalError naming the segment, as everything readWal throws. */
+export async function readSegment(seg: SegmentFile, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  try {
+    return (await readAsync(seg.fd, buf, offset, length, position)).bytesRead;
+  } catch (err) {
+    throw fromFsError(err, seg.path, 'read');
+  }
 }
 
 /** Where reading one segment stands: the offset just past the last whole line read, and the bad lines held since the last good one. */
@@ -48,7 +57,7 @@ export class Cursor {
       this.#buf = bigger;
     }
     const want = Math.min(this.#buf.length - this.#len, to - this.pos - this.#len);
-    const { bytesRead } = await readAsync(this.seg.fd, this.#buf, this.#len, want, this.pos + this.#len);
+    const bytesRead = await readSegment(this.seg, this.#buf, this.#len, want, this.pos + this.#len);
     this.#len += bytesRead;
     return bytesRead > 0;
   }

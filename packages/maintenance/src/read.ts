@@ -5,17 +5,15 @@
 // reads the old file to its end, which is final once renamed (writers only append under
 // the lock, after checking dev+ino), then opens the segments again and continues after the
 // last seq it yielded.
-import { statSync, fstatSync, read } from 'node:fs';
+import { statSync, fstatSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WalError, peekSeq, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { Cursor, type ReadState } from './read-segment.js';
+import { Cursor, readSegment, type ReadState } from './read-segment.js';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
 import type { ReadOptions } from './types.js';
 
-const readAsync = promisify(read);
 const TAIL_BYTES = 64 * 1024;
 const NL = 0x0a;
 
@@ -64,7 +62,7 @@ async function lastSeqOf(seg: SegmentFile): Promise<number> {
   if (seg.size === 0) return -1;
   const n = Math.min(seg.size, TAIL_BYTES);
   const buf = Buffer.allocUnsafe(n);
-  const { bytesRead } = await readAsync(seg.fd, buf, 0, n, seg.size - n);
+  const bytesRead = await readSegment(seg, buf, 0, n, seg.size - n);
   const end = bytesRead > 0 ? buf.lastIndexOf(NL, bytesRead - 1) : -1;
   if (end <= 0) return Infinity;
   const start = buf.lastIndexOf(NL, end - 1) + 1;

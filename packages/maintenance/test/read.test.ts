@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { openWal } from '@threadwal/client';
 import { readWal, rotate, cleanup, closePool, type WalReader } from '../src/index.js';
 import { tempWal, lines, line, writeSegment, seqs, range, expectCode } from './helpers.js';
-import type { WalError } from '@threadwal/core';
+import { WalError } from '@threadwal/core';
 
 const TS = 1_700_000_000;
 const ts = (): number => TS;
@@ -128,6 +128,25 @@ test('a line with invalid UTF-8 is a bad line, as verify says, not a record deco
   for await (const rec of rl) seen.push(rec.seq);
   assert.equal(seen, [0, 1]);
   assert.is(rl.tornBytes, bad.length);
+});
+
+test('a segment that cannot be read rejects with WalError EIO naming it, never a raw fs error', async () => {
+  // Found while writing the reader fuzz test (issue 7 item 9): a directory named like a segment opens
+  // read-only, then its read failed with Node's own EISDIR error.
+  const path = tempWal();
+  mkdirSync(`${path}.1`);
+  writeFileSync(path, lines(0, 3, ts));
+  for (const fromSeq of [0, 1]) {
+    let err: unknown;
+    try {
+      for await (const _ of readWal(path, { fromSeq })) { /* drain */ }
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof WalError, `fromSeq ${fromSeq}: ${String(err)}`);
+    assert.is((err as WalError).code, 'EIO');
+    assert.is((err as WalError).path, `${path}.1`);
+  }
 });
 
 test('an unterminated last line of a rotated segment is corruption', async () => {
