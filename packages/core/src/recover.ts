@@ -5,6 +5,7 @@
 // loss (the size reached disk, the data did not). Anything else that does not parse is
 // corruption: reported, never dropped.
 import { constants } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { fsSeam, readFully } from './fs-seam.js';
 import { WalError } from './errors.js';
 import { parseLine } from './format.js';
@@ -55,6 +56,8 @@ export function recoverTail(fd: number, path: string, opts: { truncate: boolean 
     const start = lastNewline(fd, end - 1, scratch) + 1;
     const line = readRange(fd, start, end - 1);
     try {
+      // Invalid UTF-8 would decode to U+FFFD and parse: the readers (readWal, verify) call such a line bad.
+      if (!isUtf8(line)) throw new WalError('ECORRUPT', `line is not valid UTF-8 at ${path}:${start}`, { path, file: path, offset: start });
       lastSeq = parseLine(line.toString('utf8'), { file: path, offset: start }).seq;
       break;
     } catch (err) {

@@ -91,6 +91,27 @@ test('a last line that has its newline but does not parse is torn', () => {
   assert.is(readFileSync(path, 'utf8'), lines(0, 3));
 });
 
+test('a last line with invalid UTF-8 is torn, as readWal and verify see it; before an unparsable one it is corruption', async () => {
+  // Found with the reader fuzz test (issue 7 item 9): a lossy decode made the line parse, so
+  // recovery kept it and continued after it, and the next append turned it into a bad line
+  // in the middle that readWal refuses (ECORRUPT) and verify reports.
+  const path = join(tmpDir(), 'wal.jsonl');
+  const bad = Buffer.concat([Buffer.from('{"seq":3,"ts":1,"type":"t","job_id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
+  writeFileSync(path, Buffer.concat([Buffer.from(lines(0, 3)), bad]));
+  const r = recover(path);
+  assert.is(r.lastSeq, 2);
+  assert.is(r.tornBytes, bad.length);
+  assert.is(readFileSync(path, 'utf8'), lines(0, 3));
+
+  const two = join(tmpDir(), 'wal.jsonl');
+  const content = Buffer.concat([Buffer.from(lines(0, 3)), bad, Buffer.from('{"seq":4,"ts"\n')]);
+  writeFileSync(two, content);
+  const err = await walErrorOf(() => recover(two));
+  assert.is(err.code, 'ECORRUPT');
+  assert.is(err.offset, Buffer.byteLength(lines(0, 3)));
+  assert.ok(readFileSync(two).equals(content));
+});
+
 test('garbage after the last newline is torn', () => {
   for (const garbage of ['x', 'garbage garbage', '\u0001\u00ff', '}}}}', '{"seq":3,"ts":1,"type":"t","job_id":"j"}', '🦀'.repeat(20)]) {
     const path = join(tmpDir(), 'wal.jsonl');
