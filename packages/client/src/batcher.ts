@@ -1,9 +1,9 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import { WalError, encodeBody, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { WalError, encodeBody, writeBody, tooBig, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
 import { waitSettled } from './sync-wait.js';
-import { newPromise, capturedRes, capturedRej, utf8Write, type Resolve, type Reject } from './hot-path.js';
+import { newPromise, capturedRes, capturedRej, type Resolve, type Reject } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
 import { LatencyRing } from './latency.js';
 
@@ -13,6 +13,13 @@ interface Inflight {
   res: Resolve[];
   rej: Reject[];
   t0: number;
+}
+
+/** An event held back by maxPendingBytes: its serialized body and its promise's resolvers. */
+interface Held {
+  body: Buffer;
+  res: Resolve;
+  rej: Reject;
 }
 
 /** Where a batcher gets (and after a writer death, re-gets) its data port. */
@@ -46,7 +53,7 @@ export class Batcher {
   readonly #inflight = new Map<number, Inflight>();
   #nextId = 1;
   #pendingBytes = 0;
-  #waiting: Array<{ body: string; res: Resolve; rej: Reject }> = [];
+  #waiting: Held[] = [];
   #drainWaiters: Array<() => void> = [];
   #accepted = 0;
   #settled = 0;
@@ -81,39 +88,68 @@ export class Batcher {
   }
 
   append(event: unknown): Promise<number> {
-    const body = encodeBody(event, this.#opts.maxEventBytes);
-    if (this.#closed) return Promise.reject(this.#error('ECLOSED', 'the WAL is closed'));
-    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#closed || this.#failed) {
+      encodeBody(event, this.#opts.maxEventBytes); // bad input is EINVAL whatever the state
+      return Promise.reject(this.#failed ?? this.#error('ECLOSED', 'the WAL is closed'));
+    }
+    const len = this.#encode(event);
     const promise = newPromise();
     this.#accepted += 1;
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + body.length > this.#opts.maxPendingBytes)) {
-      this.#waiting.push({ body, res: capturedRes, rej: capturedRej });
+    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
+      const at = this.#bytes;
+      this.#waiting.push({ body: Buffer.from(this.#buf!.subarray(at, at + len)), res: capturedRes, rej: capturedRej });
     } else {
-      this.#add(body, capturedRes, capturedRej);
+      this.#add(len, capturedRes, capturedRej);
     }
     return promise;
   }
 
   appendNoWait(event: unknown): void {
-    const body = encodeBody(event, this.#opts.maxEventBytes);
-    if (this.#closed) throw this.#error('ECLOSED', 'the WAL is closed');
-    if (this.#failed) throw this.#failed;
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + body.length > this.#opts.maxPendingBytes)) {
+    if (this.#closed || this.#failed) {
+      encodeBody(event, this.#opts.maxEventBytes);
+      throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
+    }
+    const len = this.#encode(event);
+    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
       throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
     }
     this.#accepted += 1;
-    this.#add(body, undefined, undefined);
+    this.#add(len, undefined, undefined);
   }
 
-  #add(body: string, res: Resolve, rej: Reject): void {
-    const worst = body.length * 3;
-    let buf = this.#buf;
-    if (buf === null || buf.length - this.#bytes < worst) {
-      if (this.#count > 0) this.post();
-      // allocUnsafeSlow: a buffer of its own (never the shared pool), so it can be transferred.
-      buf = this.#buf = Buffer.allocUnsafeSlow(Math.max(this.#nextBufBytes, worst));
+  /**
+   * Serializes `event` straight into the batch buffer, after what it holds; returns its byte
+   * length, not yet counted (#add counts it). A full buffer is posted and a new one started.
+   */
+  #encode(event: unknown): number {
+    const max = this.#opts.maxEventBytes;
+    if (this.#buf !== null) {
+      const end = writeBody(event, this.#buf, this.#bytes, max);
+      if (end >= 0) return end - this.#bytes;
     }
-    const n = utf8Write.call(buf, body, this.#bytes);
+    if (this.#count > 0) this.post();
+    for (let size = this.#nextBufBytes; ; size = Math.min(size * 4, max + 1)) {
+      // allocUnsafeSlow: a buffer of its own (never the shared pool), so it can be transferred.
+      const buf = this.#buf = Buffer.allocUnsafeSlow(size);
+      const end = writeBody(event, buf, 0, max);
+      if (end >= 0) return end;
+      if (size > max) throw tooBig(max);
+    }
+  }
+
+  /** Copies a held-back body to the end of the batch buffer (the slow path, after backpressure). */
+  #addHeld(w: Held): void {
+    const n = w.body.length;
+    if (this.#buf === null || this.#buf.length - this.#bytes < n) {
+      if (this.#count > 0) this.post();
+      this.#buf = Buffer.allocUnsafeSlow(Math.max(this.#nextBufBytes, n));
+    }
+    w.body.copy(this.#buf, this.#bytes);
+    this.#add(n, w.res, w.rej);
+  }
+
+  /** Counts the `n` bytes just written at the end of the batch buffer as one event. */
+  #add(n: number, res: Resolve, rej: Reject): void {
     this.#count += 1;
     this.#bytes += n;
     this.#pendingBytes += n;
@@ -194,8 +230,7 @@ export class Batcher {
     this.#settled += b.count;
     if (this.#inflight.size === 0) this.#conn?.port.unref();
     while (this.#waiting.length > 0 && (this.#pendingBytes === 0 || this.#pendingBytes + this.#waiting[0]!.body.length <= this.#opts.maxPendingBytes)) {
-      const w = this.#waiting.shift()!;
-      this.#add(w.body, w.res, w.rej);
+      this.#addHeld(this.#waiting.shift()!);
     }
     if (this.#drainWaiters.length > 0 && this.#pendingBytes <= this.#opts.maxPendingBytes / 2 && this.#waiting.length === 0) {
       for (const d of this.#drainWaiters.splice(0)) d();
@@ -270,7 +305,7 @@ export class Batcher {
   flushSync(timeoutMs = this.#opts.flushSyncTimeoutMs): void {
     if (this.#closed) return;
     if (this.#failed) throw this.#failed;
-    for (const w of this.#waiting.splice(0)) this.#add(w.body, w.res, w.rej); // flushSync ignores backpressure
+    for (const w of this.#waiting.splice(0)) this.#addHeld(w); // flushSync ignores backpressure
     this.post();
     if (this.#inflight.size === 0) return;
     const sab = this.#sab;

@@ -1,4 +1,4 @@
-// Two allocation- and overhead-savers for the per-event path of Batcher.
+// The per-event promise of Batcher.append, without a closure per event.
 import type { WalError } from '@threadwal/core';
 
 export type Resolve = ((seq: number) => void) | undefined;
@@ -18,9 +18,3 @@ const capture = (res: (seq: number) => void, rej: (err: WalError) => void): void
 export function newPromise(): Promise<number> {
   return new Promise<number>(capture);
 }
-
-// Buffer#write's argument juggling costs ~11% of a producer's time; utf8Write is the native
-// method it ends in (present on every Node this package supports; fall back just in case).
-type Utf8Write = (this: Buffer, s: string, offset: number) => number;
-export const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write ??
-  function (this: Buffer, s: string, offset: number) { return this.write(s, offset); };

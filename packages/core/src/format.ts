@@ -4,7 +4,7 @@
 // thread prefixes `{"seq":N,`. JSON.stringify escapes every control character, so a
 // body never contains a raw `\n` and the writer can split a batch on newlines.
 import { WalError } from './errors.js';
-import { quote, toJson } from './json.js';
+import { writeBody } from './body-writer.js';
 
 /** The seed's event types; any other string is allowed through the generic. */
 export type WalEventType =
@@ -34,66 +34,26 @@ export interface WalRecord<T extends string = string> extends WalEvent<T> {
   ts: number;
 }
 
-const OBJECT_PROTO = Object.prototype;
-
-function invalid(message: string): WalError {
-  return new WalError('EINVAL', message);
-}
-
-function optionalString(value: unknown, where: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalid(`${where} must be a string, got ${typeof value}`);
-  return quote(value);
-}
+let scratch = Buffer.allocUnsafe(4096);
 
 /**
  * Serializes an event to its line body (`"ts":…}\n`, everything after `{"seq":N,`).
  * Throws WalError EINVAL naming the field for anything the format cannot hold losslessly.
+ * (The client writes bodies straight into its batch buffer with writeBody; this is the
+ * same bytes as a string, for tools and tests.)
  */
 export function encodeBody(event: unknown, maxEventBytes: number, now: () => number = Date.now): string {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw invalid(`event must be a plain object, got ${event === null ? 'null' : Array.isArray(event) ? 'an array' : typeof event}`);
+  for (;;) {
+    const end = writeBody(event, scratch, 0, maxEventBytes, now);
+    if (end >= 0) return scratch.toString('utf8', 0, end);
+    if (scratch.length > maxEventBytes) throw tooBig(maxEventBytes);
+    scratch = Buffer.allocUnsafe(Math.min(scratch.length * 4, maxEventBytes + 1));
   }
-  const proto = Object.getPrototypeOf(event);
-  if (proto !== OBJECT_PROTO && proto !== null) throw invalid('event must be a plain object');
-  const e = event as Record<string, unknown>;
-  const { ts, type, job_id: jobId } = e;
-  let tsOut: number;
-  if (ts === undefined || ts === null) tsOut = Math.floor(now() / 1000);
-  else if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0) tsOut = ts;
-  else throw invalid(`event.ts must be a non-negative integer (Unix seconds), got ${String(ts)}`);
-  if (typeof type !== 'string' || type.length === 0) throw invalid('event.type must be a non-empty string');
-  if (typeof jobId !== 'string' || jobId.length === 0) throw invalid('event.job_id must be a non-empty string');
+}
 
-  let body = `"ts":${tsOut},"type":${quote(type)},"job_id":${quote(jobId)}`;
-  const capability = optionalString(e.capability, 'event.capability');
-  if (capability !== undefined) body += `,"capability":${capability}`;
-  if (e.output !== undefined) body += `,"output":${toJson(e.output, 'event.output')}`;
-  const error = optionalString(e.error, 'event.error');
-  if (error !== undefined) body += `,"error":${error}`;
-  for (const k in e) {
-    switch (k) {
-      case 'seq': // assigned by the writer; a caller's value is ignored, as the seed does
-      case 'ts':
-      case 'type':
-      case 'job_id':
-      case 'capability':
-      case 'output':
-      case 'error':
-        continue;
-      default: {
-        const v = e[k];
-        if (v !== undefined) body += `,${quote(k)}:${toJson(v, `event.${k}`)}`;
-      }
-    }
-  }
-  body += '}\n';
-  // UTF-8 needs at least one byte and at most three per UTF-16 unit: measure only when unsure.
-  if (body.length * 3 > maxEventBytes) {
-    const bytes = Buffer.byteLength(body) + 24;
-    if (bytes > maxEventBytes) throw invalid(`event is ${bytes} bytes, over maxEventBytes (${maxEventBytes})`);
-  }
-  return body;
+/** An event that does not fit in more than maxEventBytes. */
+export function tooBig(maxEventBytes: number): WalError {
+  return new WalError('EINVAL', `event is over maxEventBytes (${maxEventBytes})`);
 }
 
 /** The full line for an event at `seq` (used by tools and tests; the writer builds lines in bulk). */

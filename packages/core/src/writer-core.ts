@@ -35,6 +35,13 @@ interface RotateRequest {
 }
 
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * After handing the lock to a waiter, a 'batch' writer stays away this long before it tries
+ * again: longer than a waiter's longest backoff sleep (2 ms), so the waiter's next try wins.
+ */
+const HANDOVER_MS = 3;
 
 export class Writer {
   readonly #opts: ResolvedWriterOptions;
@@ -46,6 +53,8 @@ export class Writer {
   #rotations: RotateRequest[] = [];
   #busy = false;
   #scheduled = false;
+  /** 'batch' mode: a waiter asked for the lock; do not take it back before this time. */
+  #handoverUntil = 0;
   #failed: WalError | null = null;
   #closed = false;
   #idleWaiters: Array<() => void> = [];
@@ -129,6 +138,8 @@ export class Writer {
         await immediate();
       }
     } finally {
+      // 'batch' mode keeps the lock across back-to-back batches; idle, it lets others in.
+      if (this.#opts.lock === 'batch') this.#lock.release();
       this.#busy = false;
       if (this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w();
     }
@@ -148,6 +159,8 @@ export class Writer {
     const lock = this.#lock;
     if (!lock.stillOurs()) {
       lock.forget();
+      const wait = this.#handoverUntil - performance.now();
+      if (wait > 0) await sleep(wait);
       try {
         await lock.acquire();
       } catch (err) {
@@ -162,7 +175,10 @@ export class Writer {
     } catch (err) {
       this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
     } finally {
-      if (this.#opts.lock === 'batch') lock.release();
+      if (this.#opts.lock === 'batch' && lock.takeWaiterHint()) {
+        lock.release();
+        this.#handoverUntil = performance.now() + HANDOVER_MS;
+      }
     }
   }
 
