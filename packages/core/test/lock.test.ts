@@ -77,6 +77,23 @@ test('a second PathLock waits and gets the lock once the holder releases it', as
   assert.not.ok(existsSync(`${path}.lock`));
 });
 
+test('a waiter leaves a hint the holder can take (once), so a holder keeping the lock across batches hands it over', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const holder = new PathLock(path, 10_000, 5000);
+  const waiter = new PathLock(path, 10_000, 5000);
+  await holder.acquire();
+  assert.not.ok(holder.takeWaiterHint(), 'nobody waits yet');
+  const got = waiter.acquire();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(existsSync(`${path}.lock.want`), 'the waiter asked');
+  assert.ok(holder.takeWaiterHint());
+  assert.not.ok(existsSync(`${path}.lock.want`), 'the hint is consumed');
+  holder.release();
+  await within(got, 'the waiter to get the lock', 2000);
+  assert.ok(waiter.stillOurs());
+  waiter.release();
+});
+
 test('EIO (not ELOCKED) when the lock directory cannot be created', async () => {
   const path = join(tmpDir(), 'no', 'such', 'dir', 'wal.jsonl');
   const err = await walErrorOf(() => new PathLock(path, 10_000, 100).acquire());
