@@ -3,7 +3,7 @@
 // threads) runs them, and ext4's journal may merge some of the concurrent flushes.
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Latency, ThreadCpu, now, round, throughput, type CaseResult } from '../lib/measure.js';
+import { Latency, now, round, throughput, warmThenMeasure, type CaseResult } from '../lib/measure.js';
 import { line, type CaseContext } from '../lib/workload.js';
 
 async function run(ctx: CaseContext, appenders: number): Promise<CaseResult> {
@@ -26,16 +26,11 @@ async function run(ctx: CaseContext, appenders: number): Promise<CaseResult> {
       await Promise.all(Array.from({ length: appenders }, appender));
       return events;
     };
-    await phase(ctx.warmS, null);
-    const lat = new Latency();
-    const cpu = new ThreadCpu();
-    const t0 = now();
-    const events = await phase(ctx.measureS, lat);
-    const ms = now() - t0;
+    const { events, ms, lat, cpuMs, cpuHow } = await warmThenMeasure(ctx, phase);
     return throughput(ctx.id, events, ms, {
       ack: lat.summary('event'),
-      cpuUsPerEvent: round((cpu.elapsedMs() * 1000) / events, 2),
-      cpuOn: `main (${cpu.how})`,
+      cpuUsPerEvent: round((cpuMs * 1000) / events, 2),
+      cpuOn: `main (${cpuHow})`,
       detail: appenders > 1 ? `${appenders} concurrent awaits on 1 FileHandle` : 'await write; await datasync',
     });
   } finally {

@@ -13,7 +13,7 @@
 // pino through its worker transport (thread-stream + pino/file) is not durable at all: it is
 // the upper bound of "logging that never blocks the caller on I/O".
 import { join } from 'node:path';
-import { Latency, ThreadCpu, now, round, throughput, type CaseResult } from '../lib/measure.js';
+import { Latency, ThreadCpu, now, round, throughput, warmThenMeasure, type CaseResult } from '../lib/measure.js';
 import { event, importPeer, line, type CaseContext } from '../lib/workload.js';
 
 interface SonicBoom {
@@ -90,18 +90,12 @@ export async function sonicAsync(ctx: CaseContext): Promise<CaseResult> {
     }
     return events;
   };
-  await phase(ctx.warmS, null);
-  const lat = new Latency();
-  const cpu = new ThreadCpu();
-  const t0 = now();
-  const events = await phase(ctx.measureS, lat);
-  const ms = now() - t0;
-  const cpuMs = cpu.elapsedMs();
+  const { events, ms, lat, cpuMs, cpuHow } = await warmThenMeasure(ctx, phase);
   await closeSonic(sb);
   return throughput(ctx.id, events, ms, {
     ack: lat.summary('window of 1000'),
     cpuUsPerEvent: round((cpuMs * 1000) / events, 2),
-    cpuOn: `main (${cpu.how}; fsyncSync blocks it)`,
+    cpuOn: `main (${cpuHow}; fsyncSync blocks it)`,
     detail: 'no per-event ack; durable point = flush(cb)',
   });
 }

@@ -8,7 +8,7 @@
 //    `separateFlushed: true` hangs a `flushed` promise on it that resolves once the OS says
 //    the commit is on disk. That is the per-event durable ack we wait for.
 import { join } from 'node:path';
-import { Latency, ThreadCpu, now, round, throughput, type CaseResult } from '../lib/measure.js';
+import { Latency, ThreadCpu, now, round, throughput, warmThenMeasure, type CaseResult } from '../lib/measure.js';
 import { Unavailable, event, importPeer, type CaseContext } from '../lib/workload.js';
 
 interface Statement {
@@ -124,16 +124,11 @@ export async function lmdbFlushed(ctx: CaseContext): Promise<CaseResult> {
       await Promise.all(inflight);
       return events;
     };
-    await phase(ctx.warmS, null);
-    const lat = new Latency();
-    const cpu = new ThreadCpu();
-    const t0 = now();
-    const events = await phase(ctx.measureS, lat);
-    const ms = now() - t0;
+    const { events, ms, lat, cpuMs, cpuHow } = await warmThenMeasure(ctx, phase);
     return throughput(ctx.id, events, ms, {
       ack: lat.summary('event (1/16 sampled)'),
-      cpuUsPerEvent: round((cpu.elapsedMs() * 1000) / events, 2),
-      cpuOn: `main (${cpu.how})`,
+      cpuUsPerEvent: round((cpuMs * 1000) / events, 2),
+      cpuOn: `main (${cpuHow})`,
       detail: `${DEPTH}×${WINDOW} puts in flight, ack = put().flushed`,
     });
   } finally {

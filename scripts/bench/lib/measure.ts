@@ -169,3 +169,26 @@ export class NewThreadsCpu {
     return ns / 1e6;
   }
 }
+
+/** What warmThenMeasure measured: events, wall ms, per-ack latency, and the main thread's CPU. */
+export interface Measured {
+  events: number;
+  ms: number;
+  lat: Latency;
+  cpuMs: number;
+  cpuHow: string;
+}
+
+/** Runs `phase` for the warm-up time, then again measured (for the cases whose loop is one function of time). */
+export async function warmThenMeasure(
+  ctx: { warmS: number; measureS: number },
+  phase: (seconds: number, lat: Latency | null) => Promise<number>,
+): Promise<Measured> {
+  await phase(ctx.warmS, null);
+  const lat = new Latency();
+  const cpu = new ThreadCpu();
+  const t0 = now();
+  const events = await phase(ctx.measureS, lat);
+  const ms = now() - t0;
+  return { events, ms, lat, cpuMs: cpu.elapsedMs(), cpuHow: cpu.how };
+}
