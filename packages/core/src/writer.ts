@@ -182,7 +182,7 @@ export class WriterHost {
     for (const s of this.#sabs) if (s.buffer === sab) this.#sabs.delete(s);
   }
 
-  async #call<T>(fn: (c: Remote<WriterControl>) => Promise<T>): Promise<T> {
+  async #call<T>(fn: (c: Remote<WriterControl>) => Promise<T>, exitIsOk = false): Promise<T> {
     await this.#ensure();
     const worker = this.#worker!;
     if (this.#calls++ === 0) worker.ref();
@@ -190,10 +190,10 @@ export class WriterHost {
     let onExit!: (code: number) => void;
     const died = new Promise<never>((_, reject) => {
       onExit = (code) => reject(new WalError('EWORKER', `the writer thread exited (code ${code}) during a control call`, { path: this.path }));
-      worker.once('exit', onExit);
+      if (!exitIsOk) worker.once('exit', onExit);
     });
     try {
-      return await Promise.race([fn(this.#control!), died]);
+      return await (exitIsOk ? fn(this.#control!) : Promise.race([fn(this.#control!), died]));
     } finally {
       worker.off('exit', onExit);
       if (--this.#calls === 0) worker.unref();
@@ -217,7 +217,9 @@ export class WriterHost {
       const control = this.#control;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       try {
-        await this.#call((c) => c.close());
+        // The thread ends right after close() replies, and its 'exit' can overtake the
+        // reply: either one means the writer is closed.
+        await this.#call((c) => Promise.race([c.close(), exited]), true);
       } finally {
         this.#closed = true;
       }
