@@ -1,7 +1,7 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import { WalError, encodeBody, writeBody, tooBig, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { WalError, encodeBody, writeBody, roomFor, tooBig, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, capturedRej, type Resolve, type Reject } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -128,12 +128,13 @@ export class Batcher {
       if (end >= 0) return end - this.#bytes;
     }
     if (this.#count > 0) this.post();
-    for (let size = this.#nextBufBytes; ; size = Math.min(size * 4, max + 1)) {
+    const most = roomFor(max);
+    for (let size = this.#nextBufBytes; ; size = Math.min(size * 4, most)) {
       // allocUnsafeSlow: a buffer of its own (never the shared pool), so it can be transferred.
       const buf = this.#buf = Buffer.allocUnsafeSlow(size);
       const end = writeBody(event, buf, 0, max);
       if (end >= 0) return end;
-      if (size > max) throw tooBig(max);
+      if (size >= most) throw tooBig(max);
     }
   }
 

@@ -54,17 +54,24 @@ function escape(c: number): void {
 /** `s` as a JSON string literal, UTF-8 encoded. */
 function str(s: string): void {
   const n = s.length;
-  room(n * 3 + 2); // a UTF-16 unit takes at most 3 bytes (a pair takes 4 for 2 units); escapes are checked below
+  room(n + 2); // ASCII: one byte a unit; the first wider unit reserves 3 bytes for each left
+  let wide = false;
   b[o++] = 0x22;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       if (c >= 0x20 && c !== 0x22 && c !== 0x5c) b[o++] = c;
       else {
-        room(6 + (n - i) * 3);
+        room(6 + (n - i) * 3 + 1);
         escape(c);
       }
-    } else if (c < 0x800) {
+      continue;
+    }
+    if (!wide) {
+      room((n - i) * 3 + 1); // a UTF-16 unit takes at most 3 bytes (a pair takes 4 for 2 units)
+      wide = true;
+    }
+    if (c < 0x800) {
       b[o++] = 0xc0 | (c >> 6);
       b[o++] = 0x80 | (c & 63);
     } else if (c < 0xd800 || c > 0xdfff) {
@@ -235,6 +242,15 @@ function fields(event: unknown, now: () => number): void {
 
 /** Bytes the `{"seq":N,` prefix adds to a body, at most: what maxEventBytes counts on top of the body. */
 export const SEQ_PREFIX_MAX = 24;
+
+/**
+ * A buffer this large always has room for a body within maxEventBytes: writeBody reserves
+ * space ahead of writing, at most 3 bytes per UTF-16 unit left in a string plus an escape.
+ * Callers grow their buffer up to this, and past it the event is too big.
+ */
+export function roomFor(maxEventBytes: number): number {
+  return 3 * maxEventBytes + 64;
+}
 
 /**
  * Writes the body of `event` into `buf` from `at`. Returns the end offset, or -1 when `buf`

@@ -4,7 +4,7 @@
 // thread prefixes `{"seq":N,`. JSON.stringify escapes every control character, so a
 // body never contains a raw `\n` and the writer can split a batch on newlines.
 import { WalError } from './errors.js';
-import { writeBody } from './body-writer.js';
+import { writeBody, roomFor } from './body-writer.js';
 
 /** The seed's event types; any other string is allowed through the generic. */
 export type WalEventType =
@@ -46,8 +46,9 @@ export function encodeBody(event: unknown, maxEventBytes: number, now: () => num
   for (;;) {
     const end = writeBody(event, scratch, 0, maxEventBytes, now);
     if (end >= 0) return scratch.toString('utf8', 0, end);
-    if (scratch.length > maxEventBytes) throw tooBig(maxEventBytes);
-    scratch = Buffer.allocUnsafe(Math.min(scratch.length * 4, maxEventBytes + 1));
+    const most = roomFor(maxEventBytes);
+    if (scratch.length >= most) throw tooBig(maxEventBytes);
+    scratch = Buffer.allocUnsafe(Math.min(scratch.length * 4, most));
   }
 }
 

@@ -3,7 +3,7 @@
 export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
 export { encodeBody, encodeLine, parseLine, peekSeq, tooBig } from './format.js';
-export { writeBody, SEQ_PREFIX_MAX } from './body-writer.js';
+export { writeBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.js';
 export type { WalEvent, WalEventType, WalRecord } from './format.js';
 export { resolveWriterOptions, isPositiveInt } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
