@@ -3,7 +3,7 @@
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
 import { WalError, encodeBody, writeBody, roomFor, tooBig, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
 import { waitSettled } from './sync-wait.js';
-import { newPromise, capturedRes, capturedRej, type Resolve, type Reject } from './hot-path.js';
+import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
 import { LatencyRing } from './latency.js';
 
@@ -11,7 +11,6 @@ interface Inflight {
   count: number;
   bytes: number;
   res: Resolve[];
-  rej: Reject[];
   t0: number;
 }
 
@@ -19,7 +18,6 @@ interface Inflight {
 interface Held {
   body: Buffer;
   res: Resolve;
-  rej: Reject;
 }
 
 /** Where a batcher gets (and after a writer death, re-gets) its data port. */
@@ -46,7 +44,6 @@ export class Batcher {
   #count = 0;
   #bytes = 0;
   #res: Resolve[] = [];
-  #rej: Reject[] = [];
   #scheduled = false;
   readonly #postTask = (): void => this.post();
   // in flight and held back
@@ -97,9 +94,9 @@ export class Batcher {
     this.#accepted += 1;
     if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
       const at = this.#bytes;
-      this.#waiting.push({ body: Buffer.from(this.#buf!.subarray(at, at + len)), res: capturedRes, rej: capturedRej });
+      this.#waiting.push({ body: Buffer.from(this.#buf!.subarray(at, at + len)), res: capturedRes });
     } else {
-      this.#add(len, capturedRes, capturedRej);
+      this.#add(len, capturedRes);
     }
     return promise;
   }
@@ -114,7 +111,7 @@ export class Batcher {
       throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
     }
     this.#accepted += 1;
-    this.#add(len, undefined, undefined);
+    this.#add(len, undefined);
   }
 
   /**
@@ -146,16 +143,15 @@ export class Batcher {
       this.#buf = Buffer.allocUnsafeSlow(Math.max(this.#nextBufBytes, n));
     }
     w.body.copy(this.#buf, this.#bytes);
-    this.#add(n, w.res, w.rej);
+    this.#add(n, w.res);
   }
 
   /** Counts the `n` bytes just written at the end of the batch buffer as one event. */
-  #add(n: number, res: Resolve, rej: Reject): void {
+  #add(n: number, res: Resolve): void {
     this.#count += 1;
     this.#bytes += n;
     this.#pendingBytes += n;
     this.#res.push(res);
-    this.#rej.push(rej);
     if (this.#bytes >= MAX_POST_BYTES) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -173,14 +169,13 @@ export class Batcher {
     const id = this.#nextId;
     this.#nextId = (id + 1) | 0 || 1; // Int32 in the SAB; 0 means "none"
     const msg: BatchMsg = { type: 'batch', id, buf: buf.buffer as ArrayBuffer, len: this.#bytes, count: this.#count };
-    this.#inflight.set(id, { count: this.#count, bytes: this.#bytes, res: this.#res, rej: this.#rej, t0: performance.now() });
+    this.#inflight.set(id, { count: this.#count, bytes: this.#bytes, res: this.#res, t0: performance.now() });
     // Size the next buffer for a batch like this one: small when idle, large under load.
     this.#nextBufBytes = Math.min(Math.max(MIN_BUF_BYTES, this.#bytes * 2), MAX_POST_BYTES * 2);
     this.#buf = null;
     this.#count = 0;
     this.#bytes = 0;
     this.#res = [];
-    this.#rej = [];
     if (this.#inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
     conn.port.postMessage(msg, [msg.buf]);
   }
@@ -211,17 +206,18 @@ export class Batcher {
       }
       case 'failed':
         this.#failed = fromWire(msg.error);
-        for (const w of this.#waiting.splice(0)) w.rej?.(this.#failed);
+        for (const w of this.#waiting.splice(0)) w.res?.(rejected(this.#failed));
         return;
       default:
         assertNever(msg);
     }
   }
 
-  #reject(b: { count: number; rej: Reject[] }, err: WalError): void {
+  #reject(b: { count: number; res: Resolve[] }, err: WalError): void {
+    const r = rejected(err);
     for (let i = 0; i < b.count; i++) {
-      const rej = b.rej[i];
-      if (rej) rej(err);
+      const res = b.res[i];
+      if (res) res(r);
       else this.#noWaitError = err;
     }
   }
@@ -270,13 +266,12 @@ export class Batcher {
       },
       (err: WalError) => {
         this.#connecting = null;
-        const b = { count: this.#count, bytes: this.#bytes, res: this.#res, rej: this.#rej, t0: 0 };
+        const b = { count: this.#count, bytes: this.#bytes, res: this.#res, t0: 0 };
         this.#buf = null;
         this.#count = 0;
         this.#bytes = 0;
         this.#res = [];
-        this.#rej = [];
-        this.#reject(b, err);
+            this.#reject(b, err);
         this.#settle(b);
       },
     );
@@ -318,7 +313,8 @@ export class Batcher {
   /** Stops accepting events and detaches from the writer (after the caller flushed). */
   close(): void {
     this.#closed = true;
-    for (const w of this.#waiting.splice(0)) w.rej?.(this.#error('ECLOSED', 'the WAL was closed before this event was written'));
+    const closed = rejected(this.#error('ECLOSED', 'the WAL was closed before this event was written'));
+    for (const w of this.#waiting.splice(0)) w.res?.(closed);
     this.#conn?.port.close();
     this.#conn = null;
   }
