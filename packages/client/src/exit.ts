@@ -2,6 +2,8 @@
 // for all WALs, holding them weakly, so neither a listener per WAL accumulates nor a WAL
 // is kept alive by the registration. An 'exit' listener never keeps the process alive.
 
+import { releaseWriterLocksAtExit } from '@threadwal/core';
+
 interface Flushable {
   exitFlush(): void;
 }
@@ -12,6 +14,8 @@ let installed = false;
 
 function onExit(): void {
   for (const ref of refs) ref.deref()?.exitFlush();
+  // Then the writer threads' locks, which the exit would otherwise leave to go stale.
+  releaseWriterLocksAtExit();
 }
 
 /** Runs `target.exitFlush()` when this thread exits (process.exit included). Returns the unregister function. */

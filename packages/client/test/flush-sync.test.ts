@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { openWal } from '../src/index.js';
 import { tempWal, readLines, fixture, expectCode } from './helpers.js';
 
@@ -24,8 +25,21 @@ for (const where of ['main', 'worker']) {
     const lines = readLines(path);
     assert.is(lines.length, 10000);
     assert.equal(lines.map((l) => l.seq), Array.from({ length: 10000 }, (_, i) => i));
+    // The writer thread died with the process, maybe holding the lock: the exit hook removes it,
+    // or the next process to open this WAL would wait lockStaleMs for it to go stale.
+    assert.not.ok(existsSync(`${path}.lock`), 'the exit left the lock directory behind');
   });
 }
+
+test('five short-lived processes in a row (append, exit) leave no stale lock for the next one', () => {
+  const path = tempWal();
+  for (let run = 0; run < 5; run++) {
+    const r = spawnSync(process.execPath, [fixture('exit-after-appends.mjs'), path, 'main'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    assert.not.ok(existsSync(`${path}.lock`), `run ${run} left the lock directory behind`);
+  }
+  assert.is(readLines(path).length, 50000);
+});
 
 test('fsync failure is fail-stop: EFSYNC for pending and later appends, flushSync throws', async () => {
   const path = tempWal();

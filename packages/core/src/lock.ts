@@ -25,6 +25,7 @@
 import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
 import { WalError } from './errors.js';
+import type { LockBoard } from './lock-board.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -59,8 +60,10 @@ export class PathLock {
   };
   /** How many acquisitions had to wait for another holder. */
   waits = 0;
+  readonly #board: LockBoard | undefined;
 
-  constructor(path: string, staleMs: number, timeoutMs: number) {
+  constructor(path: string, staleMs: number, timeoutMs: number, board?: LockBoard) {
+    this.#board = board;
     this.#path = path;
     this.#lockDir = `${path}.lock`;
     this.#wantPath = `${path}.lock.want`;
@@ -74,6 +77,7 @@ export class PathLock {
 
   /** One attempt, no waiting. Takes over a stale lock. */
   tryAcquireSync(): boolean {
+    if (this.#board?.gone) throw new WalError('ECLOSED', 'the process is exiting: its writer takes no more locks', { path: this.#path });
     const generation = ++this.#generation;
     this.#acquiring = true;
     this.#probe = undefined;
@@ -96,6 +100,7 @@ export class PathLock {
     this.#birth = st.birthtimeMs;
     this.#held = true;
     this.#compromised = false;
+    this.#board?.held(this.#ino, this.#birth);
     return true;
   }
 
@@ -155,18 +160,32 @@ export class PathLock {
   release(): void {
     if (!this.#held) return;
     this.#held = false;
-    if (!this.#isOurs()) return;
+    // BUSY while removing: an exiting owner thread waits for this rather than race it.
+    if (this.#board && !this.#board.enter()) return; // the owner thread took it (exiting)
     try {
+      if (!this.#isOurs()) return;
       lockfile.unlockSync(this.#path, { realpath: false });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTACQUIRED' && code !== 'ERELEASED' && code !== 'ENOENT') throw err;
+    } finally {
+      this.#board?.removed();
     }
   }
 
   /** Drops our claim without removing the directory: it may belong to another process now. */
   forget(): void {
     this.#held = false;
+    this.#board?.free();
+  }
+
+  /** Marks the lock in use for a write + fdatasync; false when it may not be used (the owner thread is exiting). */
+  enter(): boolean {
+    return this.#board ? this.#board.enter() : true;
+  }
+
+  leave(): void {
+    this.#board?.leave();
   }
 
   #isOurs(): boolean {

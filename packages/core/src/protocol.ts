@@ -88,6 +88,8 @@ export interface WriterWorkerData {
   path: string;
   options: ResolvedWriterOptions;
   control: MessagePort;
+  /** The lock board (lock-board.ts) the owner thread releases the lock through at exit. */
+  lockBoard: SharedArrayBuffer;
 }
 
 /** The control plane the writer exposes over comlink. */

@@ -8,6 +8,7 @@ import { WalError, WAL_ERROR_CODES, toWire, type WireError } from './errors.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
+import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
 import type { ResolvedWriterOptions } from './options.js';
 import {
@@ -60,15 +61,15 @@ export class Writer {
   #idleWaiters: Array<() => void> = [];
   readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
 
-  private constructor(path: string, opts: ResolvedWriterOptions) {
+  private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
     this.#file = new ActiveFile(path);
-    this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs);
+    this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
 
   /** Opens and recovers under the lock, so a tail being written by another process is never mistaken for a torn one. */
-  static async open(path: string, opts: ResolvedWriterOptions): Promise<Writer> {
-    const w = new Writer(path, opts);
+  static async open(path: string, opts: ResolvedWriterOptions, board?: LockBoard): Promise<Writer> {
+    const w = new Writer(path, opts, board);
     await w.#lock.acquire();
     try {
       w.#file.open();
@@ -186,11 +187,21 @@ export class Writer {
     const file = this.#file;
     const first = file.nextSeq;
     const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
-    // Fence: never write under a lock that another process may have taken over while we were paused.
-    if (!this.#lock.stillOurs()) {
+    // Fence: never write under a lock that another process may have taken over while we
+    // were paused, nor once the exiting owner thread took it back (enter() is false).
+    if (!this.#lock.stillOurs() || !this.#lock.enter()) {
       this.#queue.unshift(...take);
       return;
     }
+    try {
+      this.#write(take, first, out, len, count, firsts, errors);
+    } finally {
+      this.#lock.leave();
+    }
+  }
+
+  #write(take: Pending[], first: number, out: Buffer, len: number, count: number, firsts: number[], errors: Array<WalError | undefined>): void {
+    const file = this.#file;
     // A malformed batch (only a buggy client sends one) is rejected alone.
     for (let i = 0; i < take.length; i++) if (errors[i]) this.#nack([take[i]!], errors[i]!);
     if (count === 0) return;

@@ -6,6 +6,7 @@ import { isAbsolute } from 'node:path';
 import { expose } from 'comlink';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { Writer } from './writer-core.js';
+import { LockBoard } from './lock-board.js';
 import { WalError, toWire } from './errors.js';
 import { fsSeam, type FaultInstaller } from './fs-seam.js';
 import { assertNever, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from './protocol.js';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   }
   let writer: Writer;
   try {
-    writer = await Writer.open(data.path, data.options);
+    writer = await Writer.open(data.path, data.options, new LockBoard(data.lockBoard));
   } catch (err) {
     const e = err instanceof WalError ? err : new WalError('EIO', `cannot open ${data.path}: ${String(err)}`, { path: data.path, cause: err });
     send({ type: 'open-failed', error: toWire(e) });

@@ -7,6 +7,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire } from './errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
+import { LockBoard } from './lock-board.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from './options.js';
 import {
   SAB_SLOTS, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD,
@@ -21,6 +22,17 @@ export interface Connection {
 }
 
 const hosts = new Map<string, Promise<WriterHost>>();
+/** Hosts of this thread whose writer thread may hold a lock. */
+const live = new Set<WriterHost>();
+
+/**
+ * At exit (after the clients' flushSync): removes the lock directories this thread's
+ * writer threads hold, which would otherwise outlive the process and make the next opener
+ * wait lockStaleMs. Called by the client's exit hook; see lock-board.ts.
+ */
+export function releaseWriterLocksAtExit(): void {
+  for (const host of live) host.releaseLockAtExit();
+}
 
 /** The path a WAL is keyed by: the real directory (created if missing) plus the file name. */
 export function canonicalWalPath(path: string): string {
@@ -59,6 +71,7 @@ export class WriterHost {
   readonly path: string;
   readonly options: ResolvedWriterOptions;
   #worker: Worker | null = null;
+  #board: LockBoard | null = null;
   #control: Remote<WriterControl> | null = null;
   #info: OpenInfo | null = null;
   #starting: Promise<void> | null = null;
@@ -103,7 +116,8 @@ export class WriterHost {
 
   async #spawn(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    const workerData: WriterWorkerData = { path: this.path, options: this.options, control: port2 };
+    const board = LockBoard.create();
+    const workerData: WriterWorkerData = { path: this.path, options: this.options, control: port2, lockBoard: board.sab };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData, transferList: [port2] });
     const info = await new Promise<OpenInfo>((ok, fail) => {
       const onMessage = (msg: FromWorker): void => {
@@ -126,6 +140,8 @@ export class WriterHost {
     worker.on('error', () => undefined); // reported through 'exit' below
     worker.on('exit', (code) => this.#onExit(worker, code));
     this.#worker = worker;
+    this.#board = board;
+    live.add(this);
     this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
     port1.unref(); // after wrap: comlink's message listener refs the port
     this.#info = info;
@@ -133,6 +149,9 @@ export class WriterHost {
 
   #onExit(worker: Worker, code: number): void {
     if (worker !== this.#worker) return;
+    // A dead thread is not mid-write unless the board says so: its lock can go now, rather
+    // than make the restarted writer wait for it to go stale.
+    if (!this.#closed) this.#board?.releaseAtExit(`${this.path}.lock`, 0);
     this.#worker = null;
     this.#control = null;
     for (const sab of this.#sabs) {
@@ -177,6 +196,11 @@ export class WriterHost {
     }
   }
 
+  /** See releaseWriterLocksAtExit. */
+  releaseLockAtExit(): void {
+    this.#board?.releaseAtExit(`${this.path}.lock`);
+  }
+
   /** Forgets a client's SAB once it has disconnected. */
   forget(sab: SharedArrayBuffer): void {
     for (const s of this.#sabs) if (s.buffer === sab) this.#sabs.delete(s);
@@ -212,6 +236,7 @@ export class WriterHost {
   async release(): Promise<void> {
     if (this.#refs === 0 || --this.#refs > 0) return;
     hosts.delete(this.path);
+    live.delete(this);
     const worker = this.#worker;
     if (worker && this.#control) {
       const control = this.#control;
