@@ -165,6 +165,7 @@ export class Writer {
       try {
         await lock.acquire();
       } catch (err) {
+        for (const r of this.#rotations.splice(0)) r.reject(err as WalError); // or #run would retry them forever
         return this.#nack(this.#take(), err as WalError);
       }
     }
@@ -233,6 +234,17 @@ export class Writer {
     const auto = this.#opts.rotate;
     const due = auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0;
     if (!due && this.#rotations.length === 0) return;
+    // Renames need the lock as much as writes do (and the exiting owner thread may have taken it).
+    if (!this.#lock.stillOurs() || !this.#lock.enter()) return; // retried next cycle
+    try {
+      this.#rotate();
+    } finally {
+      this.#lock.leave();
+    }
+  }
+
+  #rotate(): void {
+    const auto = this.#opts.rotate;
     const requests = this.#rotations.splice(0);
     const keep = requests.at(-1)?.maxRotations ?? (auto === false ? 0 : auto.maxRotations);
     try {
