@@ -63,7 +63,11 @@ function runOne(file) {
         const f = Math.max(0, t - p - s) + (code === 0 ? 0 : (t - p - s > 0 ? 0 : 1));
         passed += p; failed += f;
         if (f) { failures.push(`${name}: ${f} failed`); process.stdout.write(`✗ ${name}\n${clean}\n`); }
-        else process.stdout.write(`✓ ${name} (${p})\n`);
+        else {
+          // A passing file's output is hidden, except the counts the reliability suite reports.
+          const counts = clean.split('\n').map((l) => l.replace(/^[•✘\s]+/, '')).filter((l) => l.startsWith('[reliability]'));
+          process.stdout.write(`✓ ${name} (${p})\n${counts.map((l) => `    ${l}\n`).join('')}`);
+        }
       }
       resolve();
     });
