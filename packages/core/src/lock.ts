@@ -139,11 +139,14 @@ export class PathLock {
 
   /** True (and the hint is consumed) when another process or thread asked for the lock since the last call. */
   takeWaiterHint(): boolean {
+    // Called after every batch: a stat that cannot throw, rather than an unlink whose
+    // usual ENOENT would build an Error (and its stack) each time.
+    if (fs.statSync(this.#wantPath, { throwIfNoEntry: false }) === undefined) return false;
     try {
       fs.unlinkSync(this.#wantPath);
       return true;
     } catch {
-      return false;
+      return false; // another holder took it first
     }
   }
 
