@@ -131,7 +131,10 @@ export class Batcher {
       const buf = this.#buf = Buffer.allocUnsafeSlow(size);
       const end = writeBody(event, buf, 0, max);
       if (end >= 0) return end;
-      if (size >= most) throw tooBig(max);
+      if (size >= most) {
+        this.#buf = null; // do not keep a buffer of 3x maxEventBytes for the next small event
+        throw tooBig(max);
+      }
     }
   }
 
