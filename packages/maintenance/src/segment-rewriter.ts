@@ -6,7 +6,7 @@ import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, fut
 import { WalError, fromFsError } from '@threadwal/core';
 import { peekTs } from './lines.js';
 import { checkRecord } from './record-check.js';
-import { lineKeys } from './tail.js';
+import { strictLineKeys } from './tail.js';
 import type { LineScanner } from './line-scanner.js';
 import type { JobContext } from './job-context.js';
 import type { SegmentFile } from './snapshot.js';
@@ -63,11 +63,11 @@ export class SegmentRewriter {
     let refused = false;
     const stop = this.#scanner.scan(this.seg.fd, this.pos, to, (buf, s, e, offset, clean) => {
       let ts: number;
-      // Only a line proven whole is dropped on its ts; anything else goes through lineKeys.
+      // Only a line proven valid is dropped on its ts: by the byte-level check, else by a full parse.
       if (clean && checkRecord(buf, s, e) >= 0) {
         ts = peekTs(buf, s, e);
       } else {
-        const keys = lineKeys(buf, s, e);
+        const keys = strictLineKeys(buf, s, e);
         if (keys === undefined) {
           this.#keepBad(buf, s, e + 1, offset);
           return true;

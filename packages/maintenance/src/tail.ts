@@ -1,6 +1,7 @@
 // The first and last line of a closed segment, read without scanning it: enough to skip a
 // segment by seq (readWal's fromSeq) or to judge a whole one by age (cleanup).
 import { readSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { lastNewline, parseLine, peekSeq } from '@threadwal/core';
 import { peekTs, nextNewline } from './lines.js';
 
@@ -19,6 +20,21 @@ export function lineKeys(buf: Buffer, start: number, end: number): LineKeys | un
     const ts = peekTs(buf, start, end);
     if (ts >= 0) return { seq, ts };
   }
+  try {
+    const r = parseLine(buf.toString('utf8', start, end));
+    return { seq: r.seq, ts: r.ts };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Seq and ts of a line JSON.parse accepts as a record (valid UTF-8 included), or undefined:
+ * what cleanup requires before it drops a line that is not provably in the writer's shape.
+ * (lineKeys' shape check would let a line with a damaged key or value through.)
+ */
+export function strictLineKeys(buf: Buffer, start: number, end: number): LineKeys | undefined {
+  if (!isUtf8(buf.subarray(start, end))) return undefined;
   try {
     const r = parseLine(buf.toString('utf8', start, end));
     return { seq: r.seq, ts: r.ts };

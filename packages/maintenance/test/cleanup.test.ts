@@ -114,6 +114,22 @@ test('a line that does not parse is kept and reported, never dropped', async () 
   assert.is(readFileSync(path, 'utf8'), bad + lines(5, 2, () => NOW));
 });
 
+test('an old line that only looks right (a damaged key or value, invalid UTF-8) is kept and reported, never dropped', async () => {
+  for (const bad of [
+    Buffer.from(`{"seq":2,"ts":${OLD},"type":"job_started","kob_id":"j"}\n`),
+    Buffer.from(`{"seq":2,"ts":${OLD},"type":"job_started","job_id":#j"}\n`),
+    Buffer.concat([Buffer.from(`{"seq":2,"ts":${OLD},"type":"job_started","job_id":"j`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]),
+  ]) {
+    const path = tempWal();
+    const head = lines(0, 2, () => OLD);
+    writeFileSync(path, Buffer.concat([Buffer.from(head), bad, Buffer.from(lines(3, 2, () => OLD) + lines(5, 2, () => NOW))]));
+    const r = await cleanup(path, 3600, { now: NOW });
+    assert.is(r.removed, 4, bad.toString('latin1'));
+    assert.equal(r.badLines, [{ file: path, offset: head.length }]);
+    assert.ok(readFileSync(path).equals(Buffer.concat([bad, Buffer.from(lines(5, 2, () => NOW))])), bad.toString('latin1'));
+  }
+});
+
 test('an unterminated last line of a rotated segment is kept and reported', async () => {
   const path = tempWal();
   const frag = '{"seq":3,"ts":1';
