@@ -43,7 +43,7 @@ function checkAcked(path: string, ...children: Child[]): ReturnType<typeof readS
 }
 
 for (const mode of ['exclusive', 'batch'] as const) {
-  test(`a lock left by a SIGKILLed ${mode} writer is taken over once stale (lockStaleMs ${STALE_MS})`, async () => {
+  test(`a lock left by a SIGKILLed ${mode} writer is taken over (at once: its stamped pid is dead; else once stale, lockStaleMs ${STALE_MS})`, async () => {
     const path = join(tmpDir(), 'wal.jsonl');
     const a = agent(path, { lock: mode, lockStaleMs: STALE_MS });
     await a.waitLine((l) => l.startsWith('ready'), 'a to open');

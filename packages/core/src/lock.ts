@@ -26,6 +26,7 @@ import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
 import { WalError } from './errors.js';
 import type { LockBoard } from './lock-board.js';
+import { OWNER_STAMP, removeIfOwnerDead } from './lock-owner.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -55,7 +56,11 @@ export class PathLock {
       return st;
     },
     utimesSync: (p: fs.PathLike, a: fs.TimeLike, m: fs.TimeLike) => {
-      if (!this.#acquiring) fs.utimesSync(p, a, m);
+      if (!this.#acquiring) fs.utimesSync(p, p === this.#lockDir ? OWNER_STAMP : a, m);
+    },
+    // proper-lockfile's refresh (exclusive mode) touches atime too: keep our stamp in it.
+    utimes: (p: fs.PathLike, a: fs.TimeLike, m: fs.TimeLike, cb: fs.NoParamCallback) => {
+      fs.utimes(p, p === this.#lockDir ? OWNER_STAMP : a, m, cb);
     },
   };
   /** How many acquisitions had to wait for another holder. */
@@ -98,6 +103,13 @@ export class PathLock {
     const st = this.#probe ?? fs.statSync(this.#lockDir);
     this.#ino = st.ino;
     this.#birth = st.birthtimeMs;
+    // Whose it is (see lock-owner.ts). The new directory's inode is dirty anyway, so this
+    // rides the same journal commit. Keep the mtime proper-lockfile judges staleness by.
+    try {
+      fs.utimesSync(this.#lockDir, OWNER_STAMP, st.mtime);
+    } catch {
+      // without a stamp a waiter falls back to staleness
+    }
     this.#held = true;
     this.#compromised = false;
     this.#board?.held(this.#ino, this.#birth);
@@ -116,8 +128,14 @@ export class PathLock {
     this.waits += 1;
     const deadline = Date.now() + this.#timeoutMs;
     let delay = 0.05;
+    let ownerCheckAt = 0;
     for (;;) {
       this.#hint();
+      // A holder that died without releasing (SIGKILL) is taken over now, not once stale.
+      if (Date.now() >= ownerCheckAt) {
+        ownerCheckAt = Date.now() + 50;
+        if (removeIfOwnerDead(this.#lockDir) && this.tryAcquireSync()) return;
+      }
       sleepSync(Math.random() * delay);
       await new Promise((r) => setImmediate(r));
       if (this.tryAcquireSync()) return;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PathLock, withLock } from '../src/lock.js';
+import { stampedPid, OWNER_STAMP } from '../src/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
 const STALE_MS = 2000;
@@ -213,6 +214,56 @@ test('a takeover by another process: stillOurs() false, release leaves its lock'
   }
   assert.is(child.exitCode, 0);
   assert.not.ok(existsSync(`${path}.lock`), 'the child released its own lock');
+});
+
+function holdInChild(path: string): Promise<ReturnType<typeof spawn>> {
+  const fixture = fileURLToPath(new URL('../../test/fixtures/take-lock.mjs', import.meta.url));
+  const child = spawn(process.execPath, [fixture, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  return within(new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: string) => { out += d; if (out.includes('locked\n')) resolve(child); });
+    child.once('exit', (code) => reject(new Error(`take-lock exited with ${code}: ${out}`)));
+  }), 'the child to take the lock');
+}
+
+test('the lock directory is stamped with its holder: this pid, on this host', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const lock = new PathLock(path, 10_000, 1000);
+  await lock.acquire();
+  assert.is(stampedPid(statSync(`${path}.lock`).atimeMs), process.pid);
+  lock.release();
+  assert.is(stampedPid(Date.now()), -1, 'an ordinary atime names nobody');
+  const ours = OWNER_STAMP - process.pid; // this host's tag, as a fraction of a second
+  const theirs = ours + 1 / 2 ** 16 < 1 ? ours + 1 / 2 ** 16 : ours - 1 / 2 ** 16;
+  assert.is(stampedPid((4242 + ours) * 1000), 4242);
+  assert.is(stampedPid((4242 + theirs) * 1000), -1, 'a stamp from another host or pid namespace names nobody');
+});
+
+test('a lock whose holder was SIGKILLed is taken over at once, long before it is stale', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const child = await holdInChild(path);
+  child.kill('SIGKILL');
+  await once(child, 'close');
+  assert.ok(existsSync(`${path}.lock`), 'the killed holder left its lock directory');
+  // Stale after 60 s, give up after 3 s: only the dead-holder check can get it in time.
+  const b = new PathLock(path, 60_000, 3000);
+  await b.acquire();
+  assert.ok(b.stillOurs());
+  b.release();
+});
+
+test('a live holder in another process is not taken over before it is stale', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const child = await holdInChild(path);
+  try {
+    const b = new PathLock(path, 60_000, 300);
+    assert.is((await walErrorOf(() => b.acquire())).code, 'ELOCKED');
+  } finally {
+    child.stdin!.end();
+    await once(child, 'close');
+  }
+  assert.is(child.exitCode, 0, 'the holder still held its lock');
 });
 
 test('withLock holds the lock while fn runs and releases it after, even when fn throws', async () => {
