@@ -4,22 +4,15 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, WAL_ERROR_CODES, toWire, type WireError } from './errors.js';
+import { WalError, toWire } from './errors.js';
+import { Clients, type Client } from './clients.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
 import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
 import type { ResolvedWriterOptions } from './options.js';
-import {
-  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD, assertNever,
-  type ToWriterData, type FromWriterData, type OpenInfo, type WriterStats, type RotateResult,
-} from './protocol.js';
-
-interface Client {
-  port: MessagePort;
-  sab: Int32Array;
-}
+import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
 
 interface Pending {
   client: Client;
@@ -49,7 +42,7 @@ export class Writer {
   readonly #file: ActiveFile;
   readonly #lock: PathLock;
   readonly #framer = new Framer();
-  readonly #clients = new Set<Client>();
+  readonly #clients = new Clients();
   #queue: Pending[] = [];
   #rotations: RotateRequest[] = [];
   #busy = false;
@@ -86,15 +79,8 @@ export class Writer {
   }
 
   attach(port: MessagePort, sab: SharedArrayBuffer): void {
-    const client: Client = { port, sab: new Int32Array(sab) };
-    this.#clients.add(client);
-    this.#tell(client, { type: 'hello' }); // proves to the host that this thread is alive
-    if (this.#failed) {
-      Atomics.store(client.sab, SAB_STATE, STATE_FAILED);
-      this.#tell(client, { type: 'failed', error: toWire(this.#failed) });
-    }
+    const client = this.#clients.add(port, sab, this.#failed ? toWire(this.#failed) : null);
     port.on('message', (msg: ToWriterData) => this.#onMessage(client, msg));
-    port.on('close', () => this.#clients.delete(client));
   }
 
   #onMessage(client: Client, msg: ToWriterData): void {
@@ -102,21 +88,13 @@ export class Writer {
     switch (msg.type) {
       case 'batch': {
         const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
-        if (error) return this.#nackOne(client, msg.id, toWire(error));
+        if (error) return this.#clients.nack(client, msg.id, toWire(error));
         this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count });
         this.#schedule();
         return;
       }
       default:
         assertNever(msg.type);
-    }
-  }
-
-  #tell(client: Client, msg: FromWriterData): void {
-    try {
-      client.port.postMessage(msg);
-    } catch {
-      // the client went away; its SAB still tells anyone waiting in flushSync
     }
   }
 
@@ -224,10 +202,9 @@ export class Writer {
     for (let i = 0; i < take.length; i++) {
       const p = take[i]!;
       if (errors[i]) continue;
-      this.#tell(p.client, { type: 'ack', id: p.id, firstSeq: firsts[i]! });
-      Atomics.store(p.client.sab, SAB_DURABLE_BATCH, p.id);
+      this.#clients.ack(p.client, p.id, firsts[i]!);
     }
-    for (const p of take) Atomics.notify(p.client.sab, SAB_DURABLE_BATCH);
+    for (const p of take) this.#clients.notify(p.client);
   }
 
   #maybeRotate(): void {
@@ -266,37 +243,21 @@ export class Writer {
 
   #nack(take: Pending[], error: WalError): void {
     const wire = toWire(error);
-    for (const p of take) this.#nackOne(p.client, p.id, wire);
-  }
-
-  /** A nacked batch is settled too: flushSync must not wait for it forever. */
-  #nackOne(client: Client, id: number, error: WireError): void {
-    this.#tell(client, { type: 'nack', id, error });
-    Atomics.store(client.sab, SAB_NACK_CODE, WAL_ERROR_CODES.indexOf(error.code));
-    Atomics.store(client.sab, SAB_NACKED_BATCH, id);
-    Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
-    Atomics.notify(client.sab, SAB_DURABLE_BATCH);
+    for (const p of take) this.#clients.nack(p.client, p.id, wire);
   }
 
   /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */
   #failStop(e: WalError, take: Pending[]): void {
     this.#failed = e;
-    // The state first: a thread in flushSync woken by a nack below must already see it.
-    for (const c of this.#clients) Atomics.store(c.sab, SAB_STATE, STATE_FAILED);
+    this.#clients.markFailed();
     this.#nack([...take, ...this.#queue.splice(0)], e);
     for (const r of this.#rotations.splice(0)) r.reject(e);
-    for (const c of this.#clients) {
-      this.#tell(c, { type: 'failed', error: toWire(e) });
-      Atomics.notify(c.sab, SAB_DURABLE_BATCH);
-    }
+    this.#clients.announceFailed(toWire(e));
   }
 
   /** Marks every client's SAB dead so a thread blocked in flushSync wakes up (the writer is going away). */
   markDead(): void {
-    for (const c of this.#clients) {
-      if (Atomics.load(c.sab, SAB_STATE) === 0) Atomics.store(c.sab, SAB_STATE, STATE_DEAD);
-      Atomics.notify(c.sab, SAB_DURABLE_BATCH);
-    }
+    this.#clients.markDead();
   }
 
   rotate(maxRotations: number): Promise<RotateResult> {
@@ -324,7 +285,6 @@ export class Writer {
     this.#closed = true;
     this.#file.closeFd();
     this.#lock.release();
-    for (const c of this.#clients) c.port.close();
-    this.#clients.clear();
+    this.#clients.closeAll();
   }
 }
