@@ -1,7 +1,8 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import { WalError, encodeBody, writeBody, roomFor, tooBig, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { WalError, encodeBody, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -25,10 +26,6 @@ export interface ConnectionSource {
   connect(): Promise<Connection>;
 }
 
-/** Post at once past this many bytes, so one long synchronous loop still pipelines. */
-const MAX_POST_BYTES = 1024 * 1024;
-const MIN_BUF_BYTES = 4096;
-
 export class Batcher {
   readonly #opts: ResolvedClientOptions;
   readonly #source: ConnectionSource;
@@ -36,14 +33,7 @@ export class Batcher {
   #conn: Connection | null = null;
   #sab: Int32Array | null = null;
   #connecting: Promise<void> | null = null;
-  // the batch being built this tick: bodies are UTF-8 encoded into #buf as they arrive
-  // (one native write each); concatenating strings and encoding once costs ~5x more,
-  // because flattening a rope of thousands of parts dominates.
-  #buf: Buffer | null = null;
-  #nextBufBytes = MIN_BUF_BYTES;
-  #count = 0;
-  #bytes = 0;
-  #res: Resolve[] = [];
+  readonly #b: BatchBuilder;
   #scheduled = false;
   readonly #postTask = (): void => this.post();
   // in flight and held back
@@ -65,6 +55,7 @@ export class Batcher {
     this.#path = path;
     this.#source = source;
     this.#opts = opts;
+    this.#b = new BatchBuilder(opts.maxEventBytes, () => this.post());
     this.#attach(conn);
   }
 
@@ -89,12 +80,11 @@ export class Batcher {
       encodeBody(event, this.#opts.maxEventBytes); // bad input is EINVAL whatever the state
       return Promise.reject(this.#failed ?? this.#error('ECLOSED', 'the WAL is closed'));
     }
-    const len = this.#encode(event);
+    const len = this.#b.encode(event);
     const promise = newPromise();
     this.#accepted += 1;
     if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
-      const at = this.#bytes;
-      this.#waiting.push({ body: Buffer.from(this.#buf!.subarray(at, at + len)), res: capturedRes });
+      this.#waiting.push({ body: this.#b.copyEncoded(len), res: capturedRes });
     } else {
       this.#add(len, capturedRes);
     }
@@ -106,7 +96,7 @@ export class Batcher {
       encodeBody(event, this.#opts.maxEventBytes);
       throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
     }
-    const len = this.#encode(event);
+    const len = this.#b.encode(event);
     if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
       throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
     }
@@ -114,48 +104,20 @@ export class Batcher {
     this.#add(len, undefined);
   }
 
-  /**
-   * Serializes `event` straight into the batch buffer, after what it holds; returns its byte
-   * length, not yet counted (#add counts it). A full buffer is posted and a new one started.
-   */
-  #encode(event: unknown): number {
-    const max = this.#opts.maxEventBytes;
-    if (this.#buf !== null) {
-      const end = writeBody(event, this.#buf, this.#bytes, max);
-      if (end >= 0) return end - this.#bytes;
-    }
-    if (this.#count > 0) this.post();
-    const most = roomFor(max);
-    for (let size = this.#nextBufBytes; ; size = Math.min(size * 4, most)) {
-      // allocUnsafeSlow: a buffer of its own (never the shared pool), so it can be transferred.
-      const buf = this.#buf = Buffer.allocUnsafeSlow(size);
-      const end = writeBody(event, buf, 0, max);
-      if (end >= 0) return end;
-      if (size >= most) {
-        this.#buf = null; // do not keep a buffer of 3x maxEventBytes for the next small event
-        throw tooBig(max);
-      }
-    }
-  }
-
-  /** Copies a held-back body to the end of the batch buffer (the slow path, after backpressure). */
+  /** Copies a held-back body to the end of the batch (the slow path, after backpressure). */
   #addHeld(w: Held): void {
-    const n = w.body.length;
-    if (this.#buf === null || this.#buf.length - this.#bytes < n) {
-      if (this.#count > 0) this.post();
-      this.#buf = Buffer.allocUnsafeSlow(Math.max(this.#nextBufBytes, n));
-    }
-    w.body.copy(this.#buf, this.#bytes);
-    this.#add(n, w.res);
+    this.#counted(this.#b.addBody(w.body, w.res));
   }
 
-  /** Counts the `n` bytes just written at the end of the batch buffer as one event. */
+  /** Counts the `n` bytes just encoded as one event. */
   #add(n: number, res: Resolve): void {
-    this.#count += 1;
-    this.#bytes += n;
+    this.#b.add(n, res);
+    this.#counted(n);
+  }
+
+  #counted(n: number): void {
     this.#pendingBytes += n;
-    this.#res.push(res);
-    if (this.#bytes >= MAX_POST_BYTES) this.post();
+    if (this.#b.bytes >= MAX_POST_BYTES) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#postTask);
@@ -165,20 +127,14 @@ export class Batcher {
   /** Sends the batch built so far to the writer thread. */
   post(): void {
     this.#scheduled = false;
-    if (this.#count === 0) return;
+    if (this.#b.count === 0) return;
     const conn = this.#conn;
     if (!conn) return void this.#reconnect();
-    const buf = this.#buf!;
+    const b = this.#b.take();
     const id = this.#nextId;
     this.#nextId = (id + 1) | 0 || 1; // Int32 in the SAB; 0 means "none"
-    const msg: BatchMsg = { type: 'batch', id, buf: buf.buffer as ArrayBuffer, len: this.#bytes, count: this.#count };
-    this.#inflight.set(id, { count: this.#count, bytes: this.#bytes, res: this.#res, t0: performance.now() });
-    // Size the next buffer for a batch like this one: small when idle, large under load.
-    this.#nextBufBytes = Math.min(Math.max(MIN_BUF_BYTES, this.#bytes * 2), MAX_POST_BYTES * 2);
-    this.#buf = null;
-    this.#count = 0;
-    this.#bytes = 0;
-    this.#res = [];
+    const msg: BatchMsg = { type: 'batch', id, buf: b.buf.buffer as ArrayBuffer, len: b.len, count: b.count };
+    this.#inflight.set(id, { count: b.count, bytes: b.len, res: b.res, t0: performance.now() });
     if (this.#inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
     conn.port.postMessage(msg, [msg.buf]);
   }
@@ -257,7 +213,7 @@ export class Batcher {
       this.#reject(b, err);
       this.#settle(b);
     }
-    if (this.#count > 0) this.#reconnect();
+    if (this.#b.count > 0) this.#reconnect();
   }
 
   #reconnect(): Promise<void> {
@@ -269,12 +225,9 @@ export class Batcher {
       },
       (err: WalError) => {
         this.#connecting = null;
-        const b = { count: this.#count, bytes: this.#bytes, res: this.#res, t0: 0 };
-        this.#buf = null;
-        this.#count = 0;
-        this.#bytes = 0;
-        this.#res = [];
-            this.#reject(b, err);
+        const taken = this.#b.count > 0 ? this.#b.take() : null;
+        const b = { count: taken?.count ?? 0, bytes: taken?.len ?? 0, res: taken?.res ?? [], t0: 0 };
+        this.#reject(b, err);
         this.#settle(b);
       },
     );
