@@ -21,7 +21,7 @@ export function rejected(err: WalError): Promise<never> {
   return p;
 }
 
-/** A new promise; its resolvers are in capturedRes/capturedRej until the next call. */
+/** A new promise; its resolve function is in capturedRes until the next call. */
 export function newPromise(): Promise<number> {
   return new Promise<number>(capture);
 }

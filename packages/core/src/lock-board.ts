@@ -64,13 +64,15 @@ export class LockBoard {
 
   /**
    * Owner thread, at exit: removes the writer's lock directory if the writer holds it and
-   * is not mid-write (waiting up to `waitMs` for that write to end).
+   * is not mid-write (waiting up to `waitMs` for that write to end). Once the writer thread
+   * is known dead (`threadDead`), a write it was in cannot go on: BUSY counts as HELD.
    */
-  releaseAtExit(lockDir: string, waitMs = 200): void {
+  releaseAtExit(lockDir: string, waitMs = 200, threadDead = false): void {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const was = Atomics.compareExchange(this.state, 0, LOCK_HELD, LOCK_GONE);
       if (was === LOCK_HELD) break;
+      if (threadDead && Atomics.compareExchange(this.state, 0, LOCK_BUSY, LOCK_GONE) === LOCK_BUSY) break;
       if (was !== LOCK_BUSY) return; // free, or already gone
       const left = deadline - Date.now();
       if (left <= 0) return; // a stuck write: leave the lock to go stale rather than break it

@@ -149,9 +149,9 @@ export class WriterHost {
 
   #onExit(worker: Worker, code: number): void {
     if (worker !== this.#worker) return;
-    // A dead thread is not mid-write unless the board says so: its lock can go now, rather
-    // than make the restarted writer wait for it to go stale.
-    if (!this.#closed) this.#board?.releaseAtExit(`${this.path}.lock`, 0);
+    // A dead thread writes no more: its lock can go now, rather than make the restarted
+    // writer (same pid, so not judged dead by the stamp) wait for it to go stale.
+    if (!this.#closed) this.#board?.releaseAtExit(`${this.path}.lock`, 0, true);
     this.#worker = null;
     this.#control = null;
     for (const sab of this.#sabs) {
