@@ -117,8 +117,9 @@ export class PathLock {
   }
 
   /**
-   * Waits until `timeoutMs`, then ELOCKED. Holders keep the lock for about one write +
-   * fdatasync (well under a millisecond to a few), so waiters retry after short randomized
+   * Waits until `timeoutMs`, then ELOCKED. A writer holding the lock lets go after its
+   * current write + fdatasync once it sees our hint (well under a millisecond to a few),
+   * so waiters retry after short randomized
    * sleeps (0.05 ms doubling to 2 ms): long sleeps would leave the lock idle between
    * holders, and randomness keeps one waiter from always losing. Between tries the event
    * loop runs, so control calls and arriving batches are not starved.
