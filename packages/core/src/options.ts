@@ -7,7 +7,11 @@ export type LockMode = 'batch' | 'exclusive';
 export interface WriterOptions {
   /** How a batch is made durable before it is acknowledged. Default `'fdatasync'`. */
   durability?: Durability;
-  /** `'batch'` takes the cross-process lock around each batch; `'exclusive'` holds it while open. Default `'batch'`. */
+  /**
+   * `'batch'` takes the cross-process lock for a run of back-to-back batches and hands it to
+   * another process after the current batch when it asks (idle, it is released);
+   * `'exclusive'` holds it while open. Default `'batch'`.
+   */
   lock?: LockMode;
   /** A lock not refreshed for this long is taken over (proper-lockfile `stale`, at least 2000). Default 10000. */
   lockStaleMs?: number;
