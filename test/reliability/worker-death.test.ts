@@ -60,10 +60,18 @@ function checkFile(path: string, rep: DeathReport, name: string, extra: Record<s
 
 for (const how of ['timer', 'exit', 'oom'] as const) {
   test(`writer thread dies (${how}): in-flight appends reject EWORKER, the next append restarts it, acked events intact`, async () => {
-    const { rep, path, log } = await die(how, false);
+    // On a loaded machine the writer can take all 40 appends into the batch whose fdatasync
+    // the fault holds, ack them, and only then die: nothing was in flight, so the death path
+    // went untested. Such a run is still checked, then the scenario runs again.
+    let run = await die(how, false);
+    for (let attempt = 1; attempt < 4 && !run.rep.results.some((r) => r.code !== undefined); attempt++) {
+      checkFile(run.path, run.rep, `${how}-nothing-in-flight`);
+      run = await die(how, false);
+    }
+    const { rep, path, log } = run;
     assert.ok(readFileSync(log, 'utf8').includes(`die ${how}`), 'the fault fired');
     const codes = new Set(rep.results.filter((r) => r.code !== undefined).map((r) => r.code));
-    assert.ok(codes.size > 0, 'some appends were in flight when the thread died');
+    assert.ok(codes.size > 0, 'some appends were in flight when the thread died (in 4 tries)');
     assert.equal([...codes], ['EWORKER'], 'in-flight appends reject with EWORKER only');
     assert.ok(rep.flush === 'EWORKER' || rep.flush === 'ok', `flush() of appendNoWait events settled with ${rep.flush}`);
     checkFile(path, rep, how);
