@@ -163,9 +163,6 @@ export class Writer {
   }
 
   #commit(take: Pending[]): void {
-    const file = this.#file;
-    const first = file.nextSeq;
-    const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
     // Fence: never write under a lock that another process may have taken over while we
     // were paused, nor once the exiting owner thread took it back (enter() is false).
     if (!this.#lock.stillOurs() || !this.#lock.enter()) {
@@ -173,14 +170,17 @@ export class Writer {
       return;
     }
     try {
-      this.#write(take, first, out, len, count, firsts, errors);
+      this.#write(take);
     } finally {
       this.#lock.leave();
     }
   }
 
-  #write(take: Pending[], first: number, out: Buffer, len: number, count: number, firsts: number[], errors: Array<WalError | undefined>): void {
+  /** Frames, writes and syncs `take` as one batch, then acks it (under the lock, BUSY on the board). */
+  #write(take: Pending[]): void {
     const file = this.#file;
+    const first = file.nextSeq;
+    const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
     // A malformed batch (only a buggy client sends one) is rejected alone.
     for (let i = 0; i < take.length; i++) if (errors[i]) this.#nack([take[i]!], errors[i]!);
     if (count === 0) return;
