@@ -196,26 +196,20 @@ test('a takeover by another process: stillOurs() false, release leaves its lock'
   const a = new PathLock(path, STALE_MS, 1000);
   await a.acquire();
   ageLockDir(path);
-  const fixture = fileURLToPath(new URL('../../test/fixtures/take-lock.mjs', import.meta.url));
-  const child = spawn(process.execPath, [fixture, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = await holdInChild(path);
   try {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    await within(new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: string) => { out += d; if (out.includes('locked\n')) resolve(); });
-      child.once('exit', (code) => reject(new Error(`take-lock exited with ${code}: ${out}`)));
-    }), 'the child to take the lock');
     assert.not.ok(a.stillOurs());
     a.release();
     assert.ok(existsSync(`${path}.lock`), "a's release deleted the other process's lock dir");
   } finally {
-    child.stdin.end();
+    child.stdin!.end();
     await once(child, 'close');
   }
   assert.is(child.exitCode, 0);
   assert.not.ok(existsSync(`${path}.lock`), 'the child released its own lock');
 });
 
+/** Spawns take-lock.mjs on `path`; resolves once the child holds the lock (it releases when its stdin ends). */
 function holdInChild(path: string): Promise<ReturnType<typeof spawn>> {
   const fixture = fileURLToPath(new URL('../../test/fixtures/take-lock.mjs', import.meta.url));
   const child = spawn(process.execPath, [fixture, path], { stdio: ['pipe', 'pipe', 'inherit'] });
