@@ -1,7 +1,7 @@
 // stats: segments and sizes, events, seq and time range, events per type.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, statSync } from 'node:fs';
+import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { line, tempWal, threadwal, writeLines } from './helpers.js';
 
 test('stats of a two-segment WAL', async () => {
@@ -37,6 +37,18 @@ test('stats --json, and a corrupt line counted as a problem without failing', as
   assert.is(s.lastTs, 1_715_800_003);
   assert.equal(s.types, { job_completed: 1, job_started: 1, job_submitted: 1, job_validated: 1 });
   assert.match(text.stdout, /health\s+1 problem: run `threadwal verify /);
+});
+
+test('stats shows the WAL id from .meta (text and --json), and null for a log without one', async () => {
+  const path = tempWal();
+  writeLines(path, 0, 2);
+  const none = JSON.parse((await threadwal(['stats', path, '--json'])).stdout) as { id: unknown };
+  assert.is(none.id, null);
+  const id = '0123456789abcdef0123456789abcdef';
+  writeFileSync(`${path}.meta`, `{"next_seq":2,"id":"${id}"}\n`);
+  const [json, text] = await Promise.all([threadwal(['stats', path, '--json']), threadwal(['stats', path])]);
+  assert.is((JSON.parse(json.stdout) as { id: unknown }).id, id);
+  assert.match(text.stdout, new RegExp(`id\\s+${id}\\n`));
 });
 
 test.run();

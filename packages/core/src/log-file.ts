@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { fsSeam, fsyncDir } from './fs-seam.js';
 import { WalError, fromFsError } from './errors.js';
 import { recoverTail, nextSeqFor } from './recover.js';
+import { ensureWalId } from './segments.js';
 import type { Durability } from './options.js';
 
 const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND;
@@ -51,6 +52,11 @@ export class ActiveFile {
     this.tornBytes += tail.tornBytes;
     this.size = tail.size;
     this.nextSeq = nextSeqFor(this.path, tail.lastSeq);
+    try {
+      ensureWalId(this.path);
+    } catch (err) {
+      throw fromFsError(err, this.path, 'writing the WAL id to .meta');
+    }
   }
 
   /**

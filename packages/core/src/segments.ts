@@ -1,9 +1,11 @@
 // Segment naming and the shift/rename primitive shared by the writer's auto-rotation and
 // maintenance's rotate. The active file is `{path}`; rotated ones are `{path}.1` (newest)
 // … `{path}.N` (oldest), as the seed. `{path}.meta` remembers the next seq so that a seq
-// is never reused even when rotation or cleanup removed every event.
+// is never reused even when rotation or cleanup removed every event, and the WAL's random
+// identity (`id`, made on first open), which shippers use to name what they publish.
 import { dirname, basename } from 'node:path';
 import { readdirSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 import { WalError } from './errors.js';
 
@@ -41,43 +43,87 @@ export function segmentPaths(path: string): string[] {
   return out;
 }
 
-/** The next seq recorded in `{path}.meta`, or 0. */
-export function readMetaNextSeq(path: string): number {
+/** What `{path}.meta` holds: the next seq and the WAL's random identity (absent in old logs). */
+interface Meta {
+  nextSeq: number;
+  id: string | undefined;
+}
+
+const WAL_ID = /^[0-9a-f]{32}$/;
+
+function readMeta(path: string): Meta {
+  const none: Meta = { nextSeq: 0, id: undefined };
   const p = metaPath(path);
-  if (!fsSeam.statSync(p)) return 0;
+  if (!fsSeam.statSync(p)) return none;
   let fd: number;
   try {
     fd = fsSeam.openSync(p, constants.O_RDONLY);
   } catch {
-    return 0;
+    return none;
   }
   try {
     const buf = Buffer.alloc(256);
     const n = readFully(fd, buf, buf.length, 0);
-    const v = JSON.parse(buf.toString('utf8', 0, n)) as { next_seq?: unknown };
-    return typeof v.next_seq === 'number' && Number.isSafeInteger(v.next_seq) && v.next_seq >= 0 ? v.next_seq : 0;
+    const v = JSON.parse(buf.toString('utf8', 0, n)) as { next_seq?: unknown; id?: unknown };
+    return {
+      nextSeq: typeof v.next_seq === 'number' && Number.isSafeInteger(v.next_seq) && v.next_seq >= 0 ? v.next_seq : 0,
+      id: typeof v.id === 'string' && WAL_ID.test(v.id) ? v.id : undefined,
+    };
   } catch {
-    return 0; // a torn meta file is ignored: the segments themselves still give the seq
+    return none; // a torn meta file is ignored: the segments themselves still give the seq
   } finally {
     fsSeam.closeSync(fd);
   }
 }
 
-/** Durably records that seqs below `nextSeq` are used (temp file, fsync, rename, dir fsync). Keeps the larger value. */
-export function writeMetaNextSeq(path: string, nextSeq: number): void {
-  if (readMetaNextSeq(path) >= nextSeq) return;
+/** temp file, fsync, rename, dir fsync. */
+function writeMeta(path: string, meta: Meta): void {
   const p = metaPath(path);
   const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const fd = fsSeam.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
-    const buf = Buffer.from(`{"next_seq":${nextSeq}}\n`);
-    for (let done = 0; done < buf.length;) done += fsSeam.writeSync(fd, buf, done, buf.length - done);
+    const id = meta.id === undefined ? '' : `,"id":"${meta.id}"`;
+    const buf = Buffer.from(`{"next_seq":${meta.nextSeq}${id}}\n`);
+    for (let done = 0; done < buf.length;) {
+      try {
+        done += fsSeam.writeSync(fd, buf, done, buf.length - done);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'EINTR') throw err;
+      }
+    }
     fsSeam.fsyncSync(fd);
   } finally {
     fsSeam.closeSync(fd);
   }
   fsSeam.renameSync(tmp, p);
   fsyncDir(dirname(path));
+}
+
+/** The next seq recorded in `{path}.meta`, or 0. */
+export function readMetaNextSeq(path: string): number {
+  return readMeta(path).nextSeq;
+}
+
+/** Durably records that seqs below `nextSeq` are used (temp file, fsync, rename, dir fsync). Keeps the larger value and the id. */
+export function writeMetaNextSeq(path: string, nextSeq: number): void {
+  const meta = readMeta(path);
+  if (meta.nextSeq >= nextSeq) return;
+  writeMeta(path, { nextSeq, id: meta.id });
+}
+
+/** The WAL's identity (32 hex digits, random, made when the log was first opened), or undefined for a log that has none yet. */
+export function readWalId(path: string): string | undefined {
+  return readMeta(path).id;
+}
+
+/** Gives the WAL an identity in `{path}.meta` if it has none; returns it. The caller holds the lock. */
+export function ensureWalId(path: string): string {
+  const meta = readMeta(path);
+  if (meta.id !== undefined) return meta.id;
+  const id = randomBytes(16).toString('hex');
+  writeMeta(path, { nextSeq: meta.nextSeq, id });
+  return id;
 }
 
 /**

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { ActiveFile } from '../src/log-file.js';
 import { fsSeam, type FsSeam } from '../src/fs-seam.js';
 import { WalError } from '../src/errors.js';
-import { writeMetaNextSeq } from '../src/segments.js';
+import { writeMetaNextSeq, readWalId, readMetaNextSeq } from '../src/segments.js';
 import { tmpDir, lines, readRecords, walErrorOf } from './helpers.js';
 
 /** Replaces some seam methods while `fn` runs, then restores them. */
@@ -47,6 +47,20 @@ test('open creates missing parent directories and the file', () => {
   } finally {
     f.closeFd();
   }
+});
+
+test('open gives a log without one its id in .meta, and keeps it on every later open', () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  writeFileSync(path, lines(0, 2));
+  assert.is(readWalId(path), undefined);
+  opened(path).closeFd();
+  const id = readWalId(path);
+  assert.match(id ?? '', /^[0-9a-f]{32}$/);
+  assert.is(readMetaNextSeq(path), 0, 'the segments, not the meta file, give the next seq');
+  const f = opened(path);
+  assert.is(f.nextSeq, 2);
+  f.closeFd();
+  assert.is(readWalId(path), id);
 });
 
 test('open never truncates an existing file and continues its seq', () => {

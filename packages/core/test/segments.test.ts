@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { basename, join } from 'node:path';
 import {
   rotatedIndexes, segmentPath, segmentPaths, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments,
+  readWalId, ensureWalId,
 } from '../src/segments.js';
 import { fsSeam } from '../src/fs-seam.js';
 import { tmpDir, lines, codeOf } from './helpers.js';
@@ -97,6 +98,33 @@ test('meta: a short write of the meta file still records the whole value', () =>
     fsSeam.writeSync = real;
   }
   assert.is(readMetaNextSeq(path), 123456);
+});
+
+test('wal id: none until ensured; then stable, and kept by every later meta rewrite', () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  assert.is(readWalId(path), undefined);
+  writeMetaNextSeq(path, 3);
+  assert.is(readWalId(path), undefined, 'an old meta file has no id and gets none from a next-seq write');
+  const id = ensureWalId(path);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.is(readMetaNextSeq(path), 3, 'making the id keeps the next seq');
+  assert.is(ensureWalId(path), id);
+  writeMetaNextSeq(path, 10);
+  assert.is(readWalId(path), id);
+  writeFileSync(path, 'x\n');
+  shiftSegments(path, 2, 20);
+  assert.is(readWalId(path), id, 'rotation keeps the id');
+  assert.is(readMetaNextSeq(path), 20);
+  assert.is(read(metaPath(path)), `{"next_seq":20,"id":"${id}"}\n`);
+  const other = join(tmpDir(), 'wal.jsonl');
+  assert.is.not(ensureWalId(other), id, 'each log gets its own id');
+});
+
+test('wal id: a malformed id reads as none', () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  writeFileSync(metaPath(path), '{"next_seq":4,"id":"not-hex"}\n');
+  assert.is(readWalId(path), undefined);
+  assert.is(readMetaNextSeq(path), 4);
 });
 
 // ---- shiftSegments ------------------------------------------------------------------------

@@ -18,6 +18,8 @@ export interface EventTally {
 
 export interface WalStatsReport {
   path: string;
+  /** The WAL's identity from `{path}.meta` (made on first open; null for a log no writer has opened since ids came in). */
+  id: string | null;
   bytes: number;
   events: number;
   firstSeq: number;
@@ -67,6 +69,7 @@ export function registerStats(program: Command): void {
     .action(async (input: string, opts: { json?: boolean }) => {
       const path = requireWal(input);
       const { verify } = await import('@threadwal/maintenance');
+      const { readWalId } = await import('@threadwal/core');
       const bar = opts.json ? undefined : startProgress('stats', totalBytes(listSegments(path)));
       // The bar shows the slower of the two readers.
       let verified = 0;
@@ -84,6 +87,7 @@ export function registerStats(program: Command): void {
       }
       const stats: WalStatsReport = {
         path: report.path,
+        id: readWalId(path) ?? null,
         bytes: report.bytes,
         events: report.events,
         firstSeq: report.firstSeq,
@@ -112,6 +116,7 @@ export function formatStats(s: WalStatsReport): string {
   const summary: Array<[string, string]> = [
     ['segments', `${s.segments.length}, ${formatSize(s.bytes)} in all`],
   ];
+  if (s.id) summary.unshift(['id'.padEnd('segments'.length), s.id]);
   out.push(rows(summary, '  '));
   if (segs.length) out.push(table(segs, 'lrrl', '    '));
   const more: Array<[string, string]> = [
