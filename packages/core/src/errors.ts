@@ -1,6 +1,7 @@
 /** Stable error codes; tests and callers branch on these, never on message text. */
 export const WAL_ERROR_CODES = [
   'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT',
+  'ESHIP', // @threadwal/ship: a publish the server will never accept, or a WAL the shipper cannot follow (ShipError says which)
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 

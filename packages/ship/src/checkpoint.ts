@@ -1,0 +1,107 @@
+// The shipper's local checkpoint: the last WAL seq the server acknowledged. It is a hint for
+// a fast restart and the low-water mark retention should respect; the stream itself is the
+// truth (the shipper reconciles against it on every start), so a missing or unreadable
+// checkpoint never stops a start. Behind the small Checkpoint interface so that a named
+// consumer cursor (maintenance's, when it lands) can replace the file.
+import { open, rename, readFile, mkdir, unlink } from 'node:fs/promises';
+import { openSync, fsyncSync, closeSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface CheckpointState {
+  /** The WAL this checkpoint belongs to (its `.meta` id). */
+  walId: string;
+  stream: string;
+  subject: string;
+  /** WAL seq stored at stream seq 1: stream seq = walSeq - base + 1. */
+  base: number;
+  /** The last WAL seq the server acknowledged (every seq up to it is in the stream). */
+  ackedSeq: number;
+  /** Wall-clock ms of the write. */
+  ts: number;
+}
+
+export interface Checkpoint {
+  /** The last committed state, or undefined when there is none (or it is unreadable). */
+  load(): Promise<CheckpointState | undefined>;
+  /** Durably records `state`; a smaller ackedSeq than the committed one is ignored (monotone). */
+  commit(state: CheckpointState): Promise<void>;
+}
+
+/** Where the file checkpoint for shipper `name` of the WAL at `walPath` lives. */
+export function checkpointPath(walPath: string, name: string): string {
+  return join(`${walPath}.ship`, `${name}.json`);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parse(text: string): CheckpointState | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<CheckpointState> & { v?: unknown };
+    if (v.v !== 1 || typeof v.walId !== 'string' || typeof v.stream !== 'string' || typeof v.subject !== 'string') return undefined;
+    if (!Number.isSafeInteger(v.base) || !Number.isSafeInteger(v.ackedSeq) || (v.base as number) < 0 || (v.ackedSeq as number) < -1) return undefined;
+    return { walId: v.walId, stream: v.stream, subject: v.subject, base: v.base as number, ackedSeq: v.ackedSeq as number, ts: Number(v.ts) || 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{walPath}.ship/<name>.json`, written temp + fsync + rename + directory fsync. */
+export class FileCheckpoint implements Checkpoint {
+  readonly path: string;
+  #committed = -1;
+  #dirMade = false;
+
+  constructor(walPath: string, name: string) {
+    this.path = checkpointPath(walPath, name);
+  }
+
+  async load(): Promise<CheckpointState | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const s = parse(text);
+    if (s) this.#committed = Math.max(this.#committed, s.ackedSeq);
+    return s;
+  }
+
+  async commit(state: CheckpointState): Promise<void> {
+    if (state.ackedSeq < this.#committed) return;
+    const dir = dirname(this.path);
+    if (!this.#dirMade) {
+      const made = await mkdir(dir, { recursive: true });
+      if (made !== undefined) fsyncDir(dirname(dir));
+      this.#dirMade = true;
+    }
+    const tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(`${JSON.stringify({ v: 1, ...state })}\n`);
+      await fh.datasync();
+    } catch (err) {
+      await fh.close();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await fh.close();
+    await rename(tmp, this.path);
+    fsyncDir(dir);
+    this.#committed = state.ackedSeq;
+  }
+}
+
+/** What the file checkpoint says was shipped: every seq ≤ the result is in the stream. -1 when nothing (or unknown). For retention. */
+export async function shippedThrough(walPath: string, name = 'ship'): Promise<number> {
+  const s = await new FileCheckpoint(walPath, name).load();
+  return s ? s.ackedSeq : -1;
+}

@@ -1,0 +1,105 @@
+// ship()'s options, checked up front (EINVAL naming the option, as everywhere in threadwal).
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import { ShipError } from './errors.js';
+import type { BackoffOptions } from './backoff.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { ShipStatus } from './status.js';
+
+export interface ShipOptions {
+  /** NATS server URL(s), e.g. 'nats://127.0.0.1:4222'. */
+  servers: string | string[];
+  /** The JetStream stream; it must hold this WAL's subject only (see docs/DESIGN.md). */
+  stream: string;
+  /** The subject every event is published to. */
+  subject: string;
+  /** Names the checkpoint (`{wal}.ship/<name>.json`) and the connection. Default 'ship'. */
+  name?: string;
+  /** Most publishes awaiting their ack. Default 1024. */
+  window?: number;
+  /** Create the stream when it is missing (file storage, subjects [subject]). Default false. */
+  createStream?: boolean;
+  /** Replicas of a stream created by createStream. Default 1. */
+  replicas?: number;
+  /** duplicate_window of a stream created by createStream, ms. Default 120000. */
+  duplicateWindowMs?: number;
+  /** Ship what the WAL holds now, then resolve `done` (no following). Default false. */
+  once?: boolean;
+  /** How long a publish (or stream API call) waits for the server, ms. Default 5000. */
+  timeoutMs?: number;
+  /** How long the first connect keeps trying before failing 'unreachable', ms. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Retry delays after a failure (and between reconnect attempts). */
+  backoff?: BackoffOptions;
+  /** How often the checkpoint is written (if it moved) and onStatus called, ms. Default 200. */
+  checkpointEveryMs?: number;
+  /** How often the WAL is polled for new events, ms. Default 20. */
+  pollMs?: number;
+  /** How often the client pings the server (to notice a dead one), ms. Default 2000. */
+  pingIntervalMs?: number;
+  /** Where the last acked seq is kept. Default: FileCheckpoint(walPath, name). */
+  checkpoint?: Checkpoint;
+  /** Extra NATS connection options (user/pass, token, authenticator, tls…). */
+  connectOptions?: Partial<NodeConnectionOptions>;
+  /** Stops the shipper (as stop()) when aborted. */
+  signal?: AbortSignal;
+  onStatus?: (status: ShipStatus) => void;
+  /** Called for each WAL seq acknowledged, in order. */
+  onAcked?: (seq: number) => void;
+  /** Things an operator should know that do not stop shipping (a lost checkpoint write, a server that lost events). */
+  onWarning?: (message: string) => void;
+}
+
+export interface ResolvedShipOptions extends Required<Pick<ShipOptions, 'stream' | 'subject' | 'name' | 'window' | 'createStream' | 'replicas' | 'duplicateWindowMs' | 'once' | 'timeoutMs' | 'connectTimeoutMs' | 'checkpointEveryMs' | 'pollMs' | 'pingIntervalMs'>> {
+  servers: string[];
+  backoff: BackoffOptions;
+  checkpoint: Checkpoint | undefined;
+  connectOptions: Partial<NodeConnectionOptions>;
+  signal: AbortSignal | undefined;
+  onStatus: ShipOptions['onStatus'];
+  onAcked: ShipOptions['onAcked'];
+  onWarning: ShipOptions['onWarning'];
+}
+
+function bad(message: string): ShipError {
+  return new ShipError('invalid', message);
+}
+
+function posInt(v: unknown, name: string, dflt: number, min = 1): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !(Number.isSafeInteger(v) || v === Infinity) || v < min) throw bad(`options.${name} must be an integer >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+const SUBJECT = /^[^\s*>.]+(\.[^\s*>.]+)*$/;
+
+export function resolveShipOptions(o: ShipOptions): ResolvedShipOptions {
+  if (typeof o !== 'object' || o === null) throw bad('options must be an object');
+  const servers = typeof o.servers === 'string' ? [o.servers] : o.servers;
+  if (!Array.isArray(servers) || servers.length === 0 || servers.some((s) => typeof s !== 'string' || s === '')) throw bad('options.servers must be a URL or a non-empty array of URLs');
+  if (typeof o.stream !== 'string' || !NAME.test(o.stream)) throw bad(`options.stream must be a stream name (letters, digits, - and _), got ${String(o.stream)}`);
+  if (typeof o.subject !== 'string' || !SUBJECT.test(o.subject)) throw bad(`options.subject must be a literal subject (no wildcards), got ${String(o.subject)}`);
+  const name = o.name ?? 'ship';
+  if (typeof name !== 'string' || !NAME.test(name)) throw bad(`options.name must be letters, digits, - and _, got ${String(name)}`);
+  for (const k of ['createStream', 'once'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(`options.${k} must be a boolean`);
+  const replicas = posInt(o.replicas, 'replicas', 1);
+  if (replicas > 5) throw bad('options.replicas must be at most 5');
+  return {
+    servers, stream: o.stream, subject: o.subject, name,
+    window: posInt(o.window, 'window', 1024),
+    createStream: o.createStream ?? false,
+    replicas,
+    duplicateWindowMs: posInt(o.duplicateWindowMs, 'duplicateWindowMs', 120_000, 100),
+    once: o.once ?? false,
+    timeoutMs: posInt(o.timeoutMs, 'timeoutMs', 5000),
+    connectTimeoutMs: posInt(o.connectTimeoutMs, 'connectTimeoutMs', 10_000, 0),
+    checkpointEveryMs: posInt(o.checkpointEveryMs, 'checkpointEveryMs', 200),
+    pollMs: posInt(o.pollMs, 'pollMs', 20),
+    pingIntervalMs: posInt(o.pingIntervalMs, 'pingIntervalMs', 2000),
+    backoff: o.backoff ?? {},
+    checkpoint: o.checkpoint,
+    connectOptions: o.connectOptions ?? {},
+    signal: o.signal,
+    onStatus: o.onStatus, onAcked: o.onAcked, onWarning: o.onWarning,
+  };
+}
