@@ -101,3 +101,26 @@ export async function checkStream(servers: string | string[], stream: string, wa
   }
   return check;
 }
+
+/** The last seq in the WAL (-1 when empty). */
+export async function lastWalSeq(path: string): Promise<number> {
+  let last = -1;
+  for await (const r of readWal(path)) last = r.seq;
+  return last;
+}
+
+/** Waits until `cond()` holds (polling), or throws naming `what` after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const CLEAN = { duplicates: 0, gaps: 0, outOfOrder: 0, mismatched: 0, firstProblem: null };
+
+/** The parts of a StreamCheck that must be zero, plus whether the stream holds exactly the WAL. */
+export function verdict(c: StreamCheck): Record<string, unknown> {
+  return { duplicates: c.duplicates, gaps: c.gaps, outOfOrder: c.outOfOrder, mismatched: c.mismatched, firstProblem: c.firstProblem };
+}

@@ -1,0 +1,82 @@
+// A 3-node JetStream cluster on loopback, an R3 stream, one node SIGKILLed (the stream
+// leader first, then a random one) and restarted while shipping: each seq once, in order,
+// and every node ends with the whole stream.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { readWalId } from '@threadwal/core';
+import { ship } from '../src/index.js';
+import { natsAvailable, startCluster, type NatsServer } from './nats.js';
+import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq } from './helpers.js';
+import { startProc, sigterm, sleep, prng } from './procs.js';
+
+const avail = natsAvailable();
+
+async function leaderOf(url: string, stream: string): Promise<string | undefined> {
+  const nc = await connect({ servers: url, timeout: 2000 });
+  try {
+    return (await (await jetstreamManager(nc)).streams.info(stream)).cluster?.leader;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Whether both followers of the stream are current and have no lag (per the leader). */
+async function replicasCaughtUp(url: string, stream: string): Promise<boolean> {
+  const nc = await connect({ servers: url, timeout: 2000 });
+  try {
+    const reps = (await (await jetstreamManager(nc, { timeout: 2000 })).streams.info(stream)).cluster?.replicas ?? [];
+    return reps.length === 2 && reps.every((r) => r.current && !r.offline && !r.lag);
+  } catch {
+    return false;
+  } finally {
+    await nc.close();
+  }
+}
+
+if (!avail.ok) {
+  console.log(`[ship] skipped: ${avail.reason}`);
+  test('nats-server missing: skipped', () => {});
+} else {
+  test('3-node cluster, R3 stream, a node killed during shipping (the leader first): each seq once', async () => {
+    const dir = tmpDir();
+    const nodes: NatsServer[] = await startCluster(dir);
+    const rnd = prng(Number(process.env.SEED ?? Date.now() % 100000));
+    const urls = nodes.map((n) => n.url);
+    const path = join(dir, 'app.wal');
+    const app = startProc('appender', [path, 'app', '1000']);
+    await until(() => readWalId(path) !== undefined, 'the appender to open the WAL');
+    const shipper = ship(path, { servers: urls, stream: 'R3', subject: 'tw.r3', createStream: true, replicas: 3, window: 256, timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 }, connectTimeoutMs: 30_000 });
+    await until(() => shipper.status().ackedSeq > 200, 'the first acks from the cluster', 60_000);
+    const KILLS = size(2, 6);
+    const killed: string[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const leader = await leaderOf(urls.join(','), 'R3');
+      const victim = (k === 0 && nodes.find((n) => n.name === leader)) || nodes[rnd.int(0, 2)]!;
+      killed.push(`${victim.name}${victim.name === leader ? '(leader)' : ''}`);
+      const ackedBefore = shipper.status().ackedSeq;
+      await victim.kill();
+      // Two of three nodes are a quorum: shipping goes on without the victim.
+      await until(() => shipper.status().ackedSeq > ackedBefore + 200, 'shipping to continue on the remaining quorum', 60_000);
+      await sleep(rnd.int(300, 1000));
+      await victim.start(false);
+      await sleep(1000);
+    }
+    const r = await sigterm(app);
+    assert.is(r.code, 0, app.err);
+    const last = await lastWalSeq(path);
+    await until(() => shipper.status().ackedSeq === last, 'the shipper to catch up', 60_000);
+    const final = await shipper.stop();
+    const c = await checkStream(urls, 'R3', path);
+    assert.equal(verdict(c), CLEAN);
+    assert.is(c.streamMessages, c.walEvents);
+    // Every replica converges: both followers current, no lag.
+    await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
+    await Promise.all(nodes.map((n) => n.stop()));
+    report('cluster-r3', { nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
+  });
+}
+
+test.run();
