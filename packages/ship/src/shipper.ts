@@ -270,7 +270,7 @@ export class Shipper {
       ac.abort();
     };
     const drain = (): void => {
-      while (head < q.length && !failure) {
+      while (head < q.length) {
         const e = q[head]!;
         if (e.state === PENDING) break;
         if (e.state === FAILED) { fail(e.err, e.seq); break; }

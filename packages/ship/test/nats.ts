@@ -82,12 +82,12 @@ export class NatsServer {
 }
 
 /** One JetStream node with its own store dir under `dir`. */
-export async function startServer(dir: string, name = 'n1'): Promise<NatsServer> {
+export async function startServer(dir: string, name = 'n1', extra: string[] = []): Promise<NatsServer> {
   const port = await freePort();
   const httpPort = await freePort();
   const sd = join(dir, `js-${name}`);
   mkdirSync(sd, { recursive: true });
-  const s = new NatsServer(name, port, httpPort, ['-js', '-sd', sd, '-a', '127.0.0.1', '-p', String(port), '-m', String(httpPort), '-n', name]);
+  const s = new NatsServer(name, port, httpPort, ['-js', '-sd', sd, '-a', '127.0.0.1', '-p', String(port), '-m', String(httpPort), '-n', name, ...extra]);
   await s.start();
   return s;
 }

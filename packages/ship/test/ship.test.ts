@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { openWal } from '@threadwal/client';
-import { cleanup, rotate } from '@threadwal/maintenance';
+import { rotate } from '@threadwal/maintenance';
 import { ship, isShipError, checkpointPath, shippedThrough, type ShipError } from '../src/index.js';
 import { natsAvailable, startServer, freePort, type NatsServer } from './nats.js';
 import { tmpDir, appendEvents, checkStream, report, size } from './helpers.js';
@@ -27,6 +27,15 @@ async function shipOnce(path: string, extra: Record<string, unknown> = {}) {
   const stream = uniq();
   const shipper = ship(path, { servers: server.url, stream, subject: `tw.${stream}`, createStream: true, once: true, ...extra });
   return { stream, result: await shipper.done };
+}
+
+async function withJsm(fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, nc: Awaited<ReturnType<typeof connect>>) => Promise<void>): Promise<void> {
+  const nc = await connect({ servers: server.url });
+  try {
+    await fn(await jetstreamManager(nc), nc);
+  } finally {
+    await nc.close();
+  }
 }
 
 async function failure(p: Promise<unknown>): Promise<ShipError> {
@@ -74,6 +83,132 @@ if (!avail.ok) {
     const c = await checkStream(server.url, stream, path);
     assert.is(c.streamMessages, 80);
     assert.is(c.firstProblem, null);
+  });
+  test('stream missing (no createStream): ShipError stream-missing, nothing published', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 3);
+    const e = await failure(ship(path, { servers: server.url, stream: 'NOPE', subject: 'tw.nope', once: true }).done);
+    assert.is(e.code, 'ESHIP');
+    assert.is(e.reason, 'stream-missing');
+    assert.match(e.message, /stream NOPE not found/);
+    assert.not.ok(existsSync(checkpointPath(path, 'ship')));
+  });
+
+  test('subject not bound by the stream: ShipError subject-unbound', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 3);
+    const stream = uniq();
+    await withJsm(async (jsm) => { await jsm.streams.add({ name: stream, subjects: [`other.${stream}`] }); });
+    const e = await failure(ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done);
+    assert.is(e.reason, 'subject-unbound');
+    assert.match(e.message, new RegExp(`not bound by stream ${stream}`));
+  });
+
+  test('an event over the stream max_msg_size: ShipError too-large naming its seq; the ones before it are shipped', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    const wal = await openWal(path);
+    await Promise.all([wal.append({ type: 'job_started', job_id: 'small' }), wal.append({ type: 'job_started', job_id: 'small' }), wal.append({ type: 'job_started', job_id: 'big', output: 'x'.repeat(5000) })]);
+    await wal.close();
+    const stream = uniq();
+    await withJsm(async (jsm) => { await jsm.streams.add({ name: stream, subjects: [`tw.${stream}`], max_msg_size: 2000 }); });
+    const e = await failure(ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done);
+    assert.is(e.reason, 'too-large');
+    assert.is(e.seq, 2);
+    assert.match(e.message, /WAL seq 2/);
+    assert.is(await shippedThrough(path), 1, 'the checkpoint holds what was acked before the error');
+  });
+
+  test('a foreign message in the stream: ShipError foreign-writer, never an overwrite or a skip', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 5);
+    const { stream } = await shipOnce(path);
+    await withJsm(async (_jsm, nc) => { await jetstream(nc).publish(`tw.${stream}`, 'not ours'); });
+    await appendEvents(path, 5, 5);
+    const e = await failure(ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done);
+    assert.is(e.reason, 'foreign-writer');
+    assert.match(e.message, /seq 6 is not an event of this WAL/);
+  });
+
+  test('retention deleted events before they were shipped: ShipError gap naming the first missing seq', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 10);
+    const { stream } = await shipOnce(path);
+    await appendEvents(path, 10, 10); // seqs 10..19, then dropped unshipped
+    await rotate(path, 0, 0);
+    await appendEvents(path, 5, 20); // seqs 20..24
+    const e = await failure(ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done);
+    assert.is(e.reason, 'gap');
+    assert.is(e.seq, 10);
+    assert.match(e.message, /WAL seqs 10…19 are gone/);
+    const c = await checkStream(server.url, stream, path);
+    assert.is(c.streamMessages, 10, 'nothing after the gap was published');
+  });
+
+  test('the stream deleted while the checkpoint says it held our events: stream-missing even with createStream', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 4);
+    const { stream } = await shipOnce(path);
+    await withJsm(async (jsm) => { await jsm.streams.delete(stream); });
+    const e = await failure(ship(path, { servers: server.url, stream, subject: `tw.${stream}`, createStream: true, once: true }).done);
+    assert.is(e.reason, 'stream-missing');
+    assert.match(e.message, /checkpoint says it held/);
+  });
+
+  test('an unreachable server: ShipError unreachable after connectTimeoutMs', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 1);
+    const port = await freePort();
+    const e = await failure(ship(path, { servers: `nats://127.0.0.1:${port}`, stream: 'X', subject: 'tw.x', once: true, connectTimeoutMs: 300, backoff: { initialMs: 20, maxMs: 50 } }).done);
+    assert.is(e.reason, 'unreachable');
+    assert.match(e.message, new RegExp(`cannot reach a NATS server at nats://127.0.0.1:${port}`));
+  });
+
+  test('bad credentials: ShipError auth at once', async () => {
+    const dir = tmpDir();
+    const authed = await startServer(dir, 'auth', ['--user', 'u', '--pass', 'right']);
+    try {
+      const path = join(dir, 'app.wal');
+      await appendEvents(path, 1);
+      const e = await failure(ship(path, { servers: authed.url, stream: 'X', subject: 'tw.x', once: true, connectOptions: { user: 'u', pass: 'wrong' } }).done);
+      assert.is(e.reason, 'auth');
+      assert.match(e.message, /authorization failed/);
+    } finally {
+      await authed.stop();
+    }
+  });
+
+  test('a WAL with no id (never opened by a writer): ShipError wal-mismatch; bad options: EINVAL', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    const e = await failure(ship(path, { servers: server.url, stream: 'X', subject: 'tw.x', once: true }).done);
+    assert.is(e.reason, 'wal-mismatch');
+    for (const bad of [{ stream: 'a.b' }, { subject: 'tw.*' }, { window: 0 }, { servers: [] }, { duplicateWindowMs: 50 }, { name: '../x' }]) {
+      let err: unknown;
+      try {
+        ship(path, { servers: server.url, stream: 'X', subject: 'tw.x', ...bad } as never);
+      } catch (x) {
+        err = x;
+      }
+      assert.ok(isShipError(err, 'invalid'), JSON.stringify(bad));
+      assert.is((err as ShipError).code, 'EINVAL');
+    }
+  });
+
+  test('stop() drains what is in flight and commits the checkpoint; a restart goes on from the stream', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 20_000);
+    const stream = uniq();
+    const sh = ship(path, { servers: server.url, stream, subject: `tw.${stream}`, createStream: true, window: 512 });
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (sh.status().ackedSeq > 1000) { clearInterval(t); resolve(); } }, 5); });
+    const r = await sh.stop();
+    assert.is(r.inFlight, 0, 'nothing left in flight');
+    assert.is(r.committedSeq, r.ackedSeq, 'the checkpoint holds the last ack');
+    assert.is(await shippedThrough(path), r.ackedSeq);
+    const again = await ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done;
+    assert.is(again.shipped, 20_000 - (r.ackedSeq + 1));
+    assert.is(again.duplicates, 0);
+    const c = await checkStream(server.url, stream, path);
+    assert.is(c.firstProblem, null);
+    assert.is(c.streamMessages, 20_000);
   });
 }
 
