@@ -12,6 +12,7 @@ import { registerStats } from './commands/stats.js';
 import { registerRotate } from './commands/rotate.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerBench } from './commands/bench.js';
+import { registerShip } from './commands/ship.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRotate(program);
   registerCleanup(program);
   registerBench(program);
+  registerShip(program);
   return program;
 }
 

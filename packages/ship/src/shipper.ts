@@ -207,6 +207,7 @@ export class Shipper {
   }
 
   #result(): ShipResult {
+    this.#state = 'stopped';
     return this.status();
   }
 
