@@ -8,7 +8,7 @@
 // (`walId:seq`) turns the common retry inside the duplicate window into a `duplicate` ack
 // instead of an error. Any failure ends the epoch: stop reading, let every outstanding
 // publish settle, reconcile against the stream's last message, go on from there.
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor } from '@threadwal/core';
 import { readWal } from '@threadwal/maintenance';
@@ -17,6 +17,7 @@ import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 import { reconcile, classifyPublishError, HDR_ID, HDR_SEQ, type Position, type StreamSpec } from './stream.js';
 import { connectFirst, watchConnection } from './connection.js';
+import { AsyncPublisher, Disconnected } from './publisher.js';
 import { resolveShipOptions, type ShipOptions, type ResolvedShipOptions } from './options.js';
 import type { ShipStatus, ShipResult } from './status.js';
 
@@ -74,6 +75,7 @@ export class Shipper {
   #lastError: string | undefined;
   #started = Date.now();
   #committing: Promise<void> | undefined;
+  #publisher: AsyncPublisher | undefined;
 
   constructor(walPath: string, options: ShipOptions) {
     this.walPath = walPath;
@@ -185,12 +187,11 @@ export class Shipper {
       this.#nc = nc;
       this.#connected = true;
       watchConnection(nc, {
-        onDisconnect: () => { this.#connected = false; },
+        onDisconnect: () => { this.#connected = false; this.#publisher?.failAll(new Disconnected()); },
         onReconnect: () => { this.#connected = true; this.#reconnects += 1; },
       });
-      const js = jetstream(nc, { timeout: o.timeoutMs });
       const jsm = await jetstreamManager(nc, { timeout: o.timeoutMs, checkAPI: false });
-      await this.#loop(js, jsm, ckpt);
+      await this.#loop(nc, jsm, ckpt);
       await this.#commit();
       return this.#result();
     } catch (err) {
@@ -200,7 +201,11 @@ export class Shipper {
       throw err;
     } finally {
       clearInterval(timer);
-      if (nc) await nc.drain().catch(() => nc!.close().catch(() => undefined));
+      if (nc) {
+        // drain() waits for a server; when there is none (an outage) close after timeoutMs.
+        const closed = nc.drain().catch(() => undefined);
+        if ((await Promise.race([closed.then(() => true), sleep(o.timeoutMs, new AbortController().signal).then(() => false)])) === false) await nc.close().catch(() => undefined);
+      }
       if (this.#state !== 'failed') this.#state = 'stopped';
       o.onStatus?.(this.status());
     }
@@ -211,7 +216,7 @@ export class Shipper {
     return this.status();
   }
 
-  async #loop(js: JetStreamClient, jsm: JetStreamManager, ckpt: CheckpointState | undefined): Promise<void> {
+  async #loop(nc: NatsConnection, jsm: JetStreamManager, ckpt: CheckpointState | undefined): Promise<void> {
     const backoff = new Backoff(this.options.backoff);
     for (;;) {
       if (this.#stop.signal.aborted) return;
@@ -240,7 +245,7 @@ export class Shipper {
       }
       ckpt = undefined; // from now on the stream alone says where we are
       const before = this.#acked;
-      const end = await this.#epoch(js, pos);
+      const end = await this.#epoch(nc, pos);
       if (end === 'done' || end === 'stopped') return;
       if (this.#acked > before) backoff.reset();
       this.#retries += 1;
@@ -251,7 +256,7 @@ export class Shipper {
     }
   }
 
-  async #epoch(js: JetStreamClient, pos: Position): Promise<EpochEnd> {
+  async #epoch(nc: NatsConnection, pos: Position): Promise<EpochEnd> {
     const o = this.options;
     const ac = new AbortController();
     this.#epochAbort = ac;
@@ -291,6 +296,8 @@ export class Shipper {
       wake = undefined;
       w?.();
     };
+    const pub = new AsyncPublisher(nc, o.subject, o.timeoutMs);
+    this.#publisher = pub;
     const limit = pos.maxMsgSize > 0 ? Math.min(pos.maxMsgSize, this.#maxPayload()) : this.#maxPayload();
     try {
       for await (const rec of reader) {
@@ -316,18 +323,16 @@ export class Shipper {
         q.push(e);
         pending += 1;
         const h = headers();
+        h.set('Nats-Msg-Id', `${walId}:${seq}`);
+        h.set('Nats-Expected-Stream', o.stream);
+        h.set('Nats-Expected-Last-Sequence', String(seq - base!));
         h.set(HDR_SEQ, String(seq));
         h.set(HDR_ID, walId);
-        let p: Promise<PubAck>;
-        try {
-          p = js.publish(o.subject, data, { msgID: `${walId}:${seq}`, expect: { lastSequence: seq - base!, streamName: o.stream }, headers: h, timeout: o.timeoutMs });
-        } catch (err) {
-          p = Promise.reject(err);
-        }
-        p.then(
-          (ack) => { e.state = OK; e.ack = ack; pending -= 1; drain(); },
-          (err: unknown) => { e.state = FAILED; e.err = err; pending -= 1; drain(); },
-        );
+        pub.publish(data, h, seq, (err, ack) => {
+          pending -= 1;
+          if (err === undefined) { e.state = OK; e.ack = ack; } else { e.state = FAILED; e.err = err; }
+          drain();
+        });
         this.#published = seq;
         this.#shippedBytes += bytes;
         expected += 1;
@@ -337,6 +342,8 @@ export class Shipper {
       fail(err, expected ?? pos.next); // the WAL could not be read (ECORRUPT, EIO)
     }
     while (pending > 0) await new Promise<void>((r) => { wake = r; });
+    pub.close();
+    this.#publisher = undefined;
     drain();
     this.#published = this.#acked;
     if (failure) {

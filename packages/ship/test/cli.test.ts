@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { natsAvailable, startServer, freePort, type NatsServer } from './nats.js';
+import { natsAvailable, startServer, freePort, type NatsServer } from '../src/testing.js';
 import { tmpDir, appendEvents, checkStream, until } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/threadwal.js', import.meta.url));

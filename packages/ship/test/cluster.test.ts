@@ -8,7 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { readWalId } from '@threadwal/core';
 import { ship } from '../src/index.js';
-import { natsAvailable, startCluster, type NatsServer } from './nats.js';
+import { natsAvailable, startCluster, type NatsServer } from '../src/testing.js';
 import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq } from './helpers.js';
 import { startProc, sigterm, sleep, prng } from './procs.js';
 

@@ -79,7 +79,11 @@ export async function checkStream(servers: string | string[], stream: string, wa
       let prevWalSeq = -1;
       const msgs = await c.consume();
       const walId = (await jsm.streams.getMessage(stream, { seq: info.state.first_seq }))?.header?.get(HDR_ID);
+      // A stalled read fails the test instead of hanging it.
+      let lastMsgAt = Date.now();
+      const guard = setInterval(() => { if (Date.now() - lastMsgAt > 20_000) { problem('the consumer stalled'); void msgs.close(); } }, 1000);
       for await (const m of msgs) {
+        lastMsgAt = Date.now();
         const walSeq = Number(m.headers?.get(HDR_SEQ));
         if (m.seq !== expectedStreamSeq) { check.gaps += 1; problem(`stream seq ${m.seq} after ${expectedStreamSeq - 1}`); }
         expectedStreamSeq = m.seq + 1;
@@ -90,6 +94,7 @@ export async function checkStream(servers: string | string[], stream: string, wa
         if (m.seq !== walSeq - base + 1 || m.headers?.get('Nats-Msg-Id') !== `${walId}:${walSeq}` || m.string() !== wal[walSeq - base]) { check.mismatched += 1; problem(`stream seq ${m.seq} (WAL seq ${walSeq}) differs from the WAL`); }
         if (m.info.pending === 0) break;
       }
+      clearInterval(guard);
       await msgs.close();
       if (seen.size < wal.length) { check.gaps += wal.length - seen.size; problem(`${wal.length - seen.size} WAL events missing from the stream`); }
     } else if (wal.length) {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { readWalId } from '@threadwal/core';
 import { ship, type ShipStatus } from '../src/index.js';
-import { natsAvailable, startServer, type NatsServer } from './nats.js';
+import { natsAvailable, startServer, type NatsServer } from '../src/testing.js';
 import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq } from './helpers.js';
 import { startProc, startShipper, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
 
@@ -29,7 +29,7 @@ if (!avail.ok) {
     const path = join(dir, 'app.wal');
     const app = await appender(path, 1000);
     const states: ShipStatus[] = [];
-    const shipper = ship(path, { servers: server.url, stream: 'SRV', subject: 'tw.srv', createStream: true, window: 256, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 500 }, onStatus: (s) => states.push(s) });
+    const shipper = ship(path, { servers: server.url, stream: 'SRV', subject: 'tw.srv', createStream: true, window: 256, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 500 }, onStatus: (s) => { states.push(s); if (process.env.SHIP_DEBUG) console.error(JSON.stringify(s)); } });
     const KILLS = size(3, 10);
     let maxLag = 0;
     let walGrewWhileDown = 0;

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { rotate } from '@threadwal/maintenance';
 import { readWalId } from '@threadwal/core';
-import { natsAvailable, startServer, type NatsServer } from './nats.js';
+import { natsAvailable, startServer, type NatsServer } from '../src/testing.js';
 import { tmpDir, checkStream, report, size, verdict, CLEAN, until } from './helpers.js';
 import { startProc, startShipper, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
 

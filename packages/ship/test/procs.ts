@@ -31,8 +31,10 @@ export async function sigkill(p: Proc): Promise<void> {
   await p.exited;
 }
 
-/** SIGTERM and wait; returns the exit. */
+/** SIGTERM (once the child has said `started`, for a shipper: its handler is installed) and wait; returns the exit. */
 export async function sigterm(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const end = Date.now() + 60_000;
+  while (p.child.spawnargs.some((a) => a.endsWith('shipper.js')) && !p.err.includes('started') && p.child.exitCode === null && Date.now() < end) await sleep(20);
   p.child.kill('SIGTERM');
   return p.exited;
 }

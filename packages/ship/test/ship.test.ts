@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { openWal } from '@threadwal/client';
 import { rotate } from '@threadwal/maintenance';
 import { ship, isShipError, checkpointPath, shippedThrough, type ShipError } from '../src/index.js';
-import { natsAvailable, startServer, freePort, type NatsServer } from './nats.js';
+import { natsAvailable, startServer, freePort, type NatsServer } from '../src/testing.js';
 import { tmpDir, appendEvents, checkStream, report, size } from './helpers.js';
 
 const avail = natsAvailable();
@@ -62,14 +62,14 @@ if (!avail.ok) {
     const { stream, result } = await shipOnce(path);
     const ms = Date.now() - t0;
     assert.is(result.ackedSeq, N - 1);
-    assert.is(result.shipped, N);
-    assert.is(result.duplicates, 0);
+    // result.shipped counts acks: a retry after a timeout (a loaded machine) acks some twice, as duplicates.
+    assert.is(result.shipped - result.duplicates, N);
     const c = await checkStream(server.url, stream, path);
     assert.equal(c, { walEvents: N, streamMessages: N, duplicates: 0, gaps: 0, outOfOrder: 0, mismatched: 0, firstProblem: null });
     assert.is(await shippedThrough(path), N - 1);
     const ck = JSON.parse(readFileSync(checkpointPath(path, 'ship'), 'utf8')) as { ackedSeq: number; base: number; stream: string };
     assert.equal([ck.ackedSeq, ck.base, ck.stream], [N - 1, 0, stream]);
-    report('100k', { events: N, shipped: result.shipped, duplicates: c.duplicates, gaps: c.gaps, ms });
+    report('100k', { events: N, acks: result.shipped, duplicateAcks: result.duplicates, retries: result.retries, duplicates: c.duplicates, gaps: c.gaps, ms });
   });
 
   test('a second run ships only what is new, continuing the stream', async () => {
@@ -204,8 +204,7 @@ if (!avail.ok) {
     assert.is(r.committedSeq, r.ackedSeq, 'the checkpoint holds the last ack');
     assert.is(await shippedThrough(path), r.ackedSeq);
     const again = await ship(path, { servers: server.url, stream, subject: `tw.${stream}`, once: true }).done;
-    assert.is(again.shipped, 20_000 - (r.ackedSeq + 1));
-    assert.is(again.duplicates, 0);
+    assert.is(again.shipped - again.duplicates, 20_000 - (r.ackedSeq + 1));
     const c = await checkStream(server.url, stream, path);
     assert.is(c.firstProblem, null);
     assert.is(c.streamMessages, 20_000);

@@ -1,4 +1,4 @@
-// Real nats-server processes for the ship tests: one node or a 3-node cluster on loopback,
+// @threadwal/ship/testing: real nats-server processes for tests and benchmarks: one node or a 3-node cluster on loopback,
 // each on free ports with its own store dir, killed (SIGKILL) and restarted at will, all
 // stopped when the test process exits.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
