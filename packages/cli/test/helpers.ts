@@ -1,7 +1,7 @@
 // Runs the built CLI as a user would (`node packages/cli/bin/threadwal.js …`) and makes
 // WAL files to run it on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +37,21 @@ export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<RunRes
   });
 }
 
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'threadwal-cli-'));
+  dirs.push(d);
+  return d;
+}
+
 /** A fresh temp dir and a WAL path in it. */
 export function tempWal(name = 'app.wal'): string {
-  return join(mkdtempSync(join(tmpdir(), 'threadwal-cli-')), name);
+  return join(tempDir(), name);
 }
 
 export const TS0 = 1_715_800_000;

@@ -2,11 +2,10 @@
 // one line on stderr and never a stack trace.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, threadwal, tempWal, writeLines } from './helpers.js';
+import { BIN, threadwal, tempDir, tempWal, writeLines } from './helpers.js';
 
 /** One line on stderr, prefixed, and nothing that looks like a stack trace. */
 function oneLine(stderr: string, pattern: RegExp): void {
@@ -91,7 +90,7 @@ test('bad sizes, durations and counts: one line naming the option, exit 2', asyn
 });
 
 test('a missing WAL: one line with ENOENT, exit 1, for every command that reads one', async () => {
-  const missing = join(mkdtempSync(join(tmpdir(), 'threadwal-cli-')), 'nope.wal');
+  const missing = join(tempDir(), 'nope.wal');
   const runs = await Promise.all([
     threadwal(['cat', missing]),
     threadwal(['tail', missing]),
@@ -107,7 +106,7 @@ test('a missing WAL: one line with ENOENT, exit 1, for every command that reads 
 });
 
 test('a directory instead of a WAL: one line, exit 1', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'threadwal-cli-'));
+  const dir = tempDir();
   const r = await threadwal(['verify', dir]);
   assert.is(r.code, 1);
   oneLine(r.stderr, /is a directory.*EISDIR/);
@@ -116,7 +115,7 @@ test('a directory instead of a WAL: one line, exit 1', async () => {
 test('bench without a built suite next to the CLI: one line, exit 1', () => {
   // A copy of the built CLI in a tree without dist-scripts/bench, its modules linked back.
   const cli = dirname(dirname(BIN));
-  const root = mkdtempSync(join(tmpdir(), 'threadwal-cli-'));
+  const root = tempDir();
   const copy = join(root, 'packages', 'cli');
   mkdirSync(copy, { recursive: true });
   for (const part of ['bin', 'dist', 'package.json']) cpSync(join(cli, part), join(copy, part), { recursive: true });
