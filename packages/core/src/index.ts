@@ -13,5 +13,7 @@ export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';
 export { installWalErrorTransfer } from './comlink-errors.js';
 export { openWriter, canonicalWalPath, WriterHost, releaseWriterLocksAtExit } from './writer.js';
+export { resolveWalPath, walExists } from './wal-path.js';
+export type { ResolveWalPathOptions } from './wal-path.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';
