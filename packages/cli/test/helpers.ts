@@ -11,6 +11,8 @@ export const BIN = fileURLToPath(new URL('../../bin/threadwal.js', import.meta.u
 
 export interface RunResult {
   code: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -33,7 +35,7 @@ export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<RunRes
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`threadwal timed out; stdout: ${stdout}; stderr: ${stderr}`)); }, timeoutMs);
     child.once('error', reject);
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
   });
 }
 
