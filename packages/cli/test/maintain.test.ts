@@ -89,9 +89,9 @@ test('a lock takeover by threadwal rotate (its holder was SIGKILLed) leaves no .
   holder.kill('SIGKILL');
   await once(holder, 'close');
   assert.ok(existsSync(`${path}.lock`), 'the killed writer left its lock');
-  const r = await threadwal(['rotate', path, '--json']);
+  const r = await threadwal(['rotate', path]);
   assert.is(r.code, 0, r.stderr);
-  assert.ok((JSON.parse(r.stdout) as { rotated: boolean }).rotated);
+  assert.match(r.stdout, /^rotated app\.wal/);
   assert.not.ok(existsSync(`${path}.lock.want`), 'the waiter left its hint');
   assert.not.ok(existsSync(`${path}.lock`));
 });

@@ -152,9 +152,8 @@ test('every command through a symlink, a relative path and `..` works on the one
   const wal = await openWal(link);
   try {
     for (let i = 0; i < 5; i++) await wal.append({ type: 'job_started', job_id: `a${i}` });
-    const rot = await threadwal(['rotate', link, '--json']);
+    const rot = await threadwal(['rotate', link]);
     assert.is(rot.code, 0, rot.stderr);
-    assert.ok((JSON.parse(rot.stdout) as { rotated: boolean }).rotated);
     for (let i = 5; i < 10; i++) assert.is(await wal.append({ type: 'job_started', job_id: `b${i}` }), i);
   } finally {
     await wal.close();
