@@ -12,6 +12,6 @@ export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline } from './recover.j
 export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';
 export { installWalErrorTransfer } from './comlink-errors.js';
-export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterLocksAtExit } from './writer.js';
+export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterLocksAtExit, rearmWriterLocksAtExit } from './writer.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';

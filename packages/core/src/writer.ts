@@ -34,6 +34,14 @@ export function releaseWriterLocksAtExit(): void {
   for (const host of live) host.releaseLockAtExit();
 }
 
+/**
+ * For events appended by an 'exit' listener after releaseWriterLocksAtExit ran: lets this
+ * thread's writer threads lock again. Call flushSync and releaseWriterLocksAtExit after.
+ */
+export function rearmWriterLocksAtExit(): void {
+  for (const host of live) host.rearmLockAtExit();
+}
+
 /** The path a WAL is keyed by: the real directory (created if missing) plus the file name. */
 export function canonicalWalPath(path: string): string {
   if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', 'path must be a non-empty string');
@@ -249,6 +257,11 @@ export class WriterHost {
     worker.postMessage(msg, [port2]);
     this.#sabs.add(new Int32Array(sab));
     return { port: port1, sab, info: this.#info ?? { path: this.path, nextSeq: 0, size: 0, tornBytes: 0, created: false } };
+  }
+
+  /** See rearmWriterLocksAtExit. */
+  rearmLockAtExit(): void {
+    this.#board?.rearm();
   }
 
   /** See releaseWriterLocksAtExit. */
