@@ -2,6 +2,7 @@
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
 import { WalError, encodeBody, encodeRawBody, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
@@ -295,6 +296,18 @@ export class Batcher {
     if (!sab) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
     const first = this.#inflight.keys().next().value as number;
     waitSettled(sab, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
+    this.#takeAcks();
+  }
+
+  /**
+   * Handles the acks already queued on the data port now, not on a later tick, so that
+   * pendingBytes and lastSeq are current when flushSync returns (a pino destination that
+   * blocks on backpressure appends again right after it).
+   */
+  #takeAcks(): void {
+    const port = this.#conn?.port;
+    if (!port) return;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) this.#onMessage(m.message as FromWriterData);
   }
 
   /** Stops accepting events and detaches from the writer (after the caller flushed). */
