@@ -50,6 +50,7 @@ export function labelOf(levels: Levels, level: number): string {
 
 /** Unix seconds from pino's time: epoch ms (the default) or a quoted ISO string; else now. */
 export function secondsOf(time: unknown): number {
+  if (time === '' || time === undefined) return Math.floor(Date.now() / 1000); // timestamp: false
   if (typeof time === 'number') return time > 0 ? Math.floor(time / 1000) : Math.floor(Date.now() / 1000);
   if (typeof time === 'string' && time.length > 0) {
     const ms = time.charCodeAt(0) === 0x22 ? Date.parse(time.slice(1, -1)) : +time;
@@ -121,16 +122,18 @@ export class BindingsCache {
   }
 }
 
-/** The line without its final `\n` (or `\r\n` with pino's crlf option). */
+/** Whether a line looks like one JSON object (`{…}`, before an optional final `\n` or `\r\n`). The body writer checks the rest. */
+export function looksLikeObject(line: string): boolean {
+  let n = line.length;
+  if (n > 0 && line.charCodeAt(n - 1) === 0x0a) n--;
+  if (n > 0 && line.charCodeAt(n - 1) === 0x0d) n--;
+  return n >= 2 && line.charCodeAt(0) === 0x7b && line.charCodeAt(n - 1) === 0x7d;
+}
+
+/** The line without its final `\n` (or `\r\n`). */
 export function stripEol(line: string): string {
   let n = line.length;
   if (n > 0 && line.charCodeAt(n - 1) === 0x0a) n--;
   if (n > 0 && line.charCodeAt(n - 1) === 0x0d) n--;
   return n === line.length ? line : line.slice(0, n);
-}
-
-/** Whether a line (without EOL) looks like one JSON object: `{…}` and no line break inside. */
-export function looksLikeObject(s: string): boolean {
-  const n = s.length;
-  return n >= 2 && s.charCodeAt(0) === 0x7b && s.charCodeAt(n - 1) === 0x7d && s.indexOf('\n') === -1 && s.indexOf('\r') === -1;
 }

@@ -113,11 +113,10 @@ export class PinoDestination extends EventEmitter {
     let logger = this.lastLogger;
     this.lastLevel = -1;
     this.lastObj = this.lastLogger = undefined;
-    let out = stripEol(line);
-    const isObject = looksLikeObject(out);
+    const isObject = looksLikeObject(line);
     if (level < 0) {
       // Not written by pino (or by something that sets no metadata): read the line itself.
-      ({ level, obj, time } = this.#fromLine(isObject ? out : ''));
+      ({ level, obj, time } = this.#fromLine(isObject ? stripEol(line) : ''));
       logger = undefined;
     }
     const head = this.#head;
@@ -125,45 +124,51 @@ export class PinoDestination extends EventEmitter {
     head.type = labelOf(this.#levels, level);
     head.job_id = idIn(obj, this.#jobIdKey) ?? (logger !== undefined ? this.#bindings.idOf(logger) : (idIn(obj, 'name') ?? 'pino'));
     head.error = level >= 50 ? errorMessageOf(obj, this.#errorKey) : undefined;
-    if (!isObject) {
-      // Custom hooks made something other than one JSON object: keep it, as a JSON string.
+    // The line goes in as it is (its final newline is not stored); one that is not a JSON
+    // object (custom hooks), or holds a raw line break, is kept as a JSON string.
+    if (!isObject || !this.#append(head, line, line)) {
       if (!this.#reportedUnknown) {
         this.#reportedUnknown = true;
         process.emitWarning('a pino line is not one JSON object; it is stored as a JSON string', { code: 'THREADWAL_PINO_UNKNOWN' });
       }
       this.emit('unknown', line);
-      out = JSON.stringify(out);
+      this.#append(head, JSON.stringify(stripEol(line)), line);
     }
-    this.#append(head, out, line);
     if (level >= this.#syncLevel || exiting) this.#flushNow();
     return true;
   }
 
-  #append(head: RecordHead, out: string, line: string): void {
+  /** Appends; false when `out` is not stored because it is not one JSON value (the caller keeps it as a string). */
+  #append(head: RecordHead, out: string, line: string): boolean {
     try {
       this.wal.appendRawNoWait(head, out);
     } catch (err) {
       const code = (err as WalError).code;
       if (code === 'EBACKPRESSURE') {
-        if (this.#drop) return this.#dropped(line);
-        try {
-          this.wal.flushSync(); // bounded memory, nothing lost: wait for room
-          this.wal.appendRawNoWait(head, out);
-        } catch (again) {
-          this.#fail(again);
+        if (this.#drop) this.#dropped(line);
+        else {
+          try {
+            this.wal.flushSync(); // bounded memory, nothing lost: wait for room
+            this.wal.appendRawNoWait(head, out);
+          } catch (again) {
+            this.#fail(again);
+          }
         }
-        return;
+        return true;
       }
       if (code === 'EINVAL') {
-        // Over maxEventBytes (or a malformed head): this line cannot be stored.
+        if (out === line && hasInnerBreak(line)) return false;
+        // Over maxEventBytes: this line cannot be stored.
         if (!this.#reportedTooBig) {
           this.#reportedTooBig = true;
           process.emitWarning(`a pino line was not stored: ${(err as Error).message}`, { code: 'THREADWAL_PINO_DROPPED' });
         }
-        return this.#dropped(line);
+        this.#dropped(line);
+        return true;
       }
       this.#fail(err);
     }
+    return true;
   }
 
   #dropped(line: string): void {
@@ -237,6 +242,12 @@ export class PinoDestination extends EventEmitter {
       (err: Error) => (cb ? cb(err) : this.#fail(err)),
     );
   }
+}
+
+/** A CR or LF anywhere but in the final line end. */
+function hasInnerBreak(line: string): boolean {
+  const body = stripEol(line);
+  return body.indexOf('\n') !== -1 || body.indexOf('\r') !== -1;
 }
 
 function checkOptions(options: unknown): PinoDestinationOptions {

@@ -98,6 +98,17 @@ test('a line that is not one JSON object is stored as a JSON string, and reporte
   cleanup(path);
 });
 
+test('a line with a raw line break inside is kept whole, as a JSON string', async () => {
+  const path = tempWal();
+  const dest = pinoDestination(path);
+  pino({ hooks: { streamWrite: (s: string) => s.replace('"msg"', '\n"msg"') } }, dest).info('broken');
+  await closeDest(dest);
+  const all = recs(path);
+  assert.is(all.length, 1);
+  assert.match(all[0]!.output as string, /^\{"level":30,.*\n"msg":"broken"\}$/);
+  cleanup(path);
+});
+
 test('write() without pino metadata reads level, time and job_id from the line', async () => {
   const path = tempWal();
   const dest = pinoDestination(path);

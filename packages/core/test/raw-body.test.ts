@@ -30,6 +30,16 @@ test('the output bytes are kept as given, not re-serialized (key order, spacing,
   assert.is(encodeRawBody(HEAD, out, MAX), `"ts":5,"type":"info","job_id":"j-1","output":${out}}\n`);
 });
 
+test('one final \\n or \\r\\n (a logger line end) is allowed and not stored; anywhere else it is EINVAL', () => {
+  const want = encodeRawBody(HEAD, '{"a":1}', MAX);
+  assert.is(encodeRawBody(HEAD, '{"a":1}\n', MAX), want);
+  assert.is(encodeRawBody(HEAD, '{"a":1}\r\n', MAX), want);
+  assert.is(encodeRawBody(HEAD, '7\n', MAX), encodeRawBody(HEAD, '7', MAX));
+  for (const bad of ['{"a":1}\n\n', '\n', '{"a":1}\r', '{"a":1\r}\n', '{"a":1}\n ']) {
+    assert.is(codeOf(() => encodeRawBody(HEAD, bad, MAX)), 'EINVAL', JSON.stringify(bad));
+  }
+});
+
 test('every buffer size: -1 without room (nothing written past the end), else the whole body', () => {
   for (const out of [OUTPUTS[0]!, OUTPUTS[7]!]) {
     const want = Buffer.from(encodeRawBody(HEAD, out, MAX));
