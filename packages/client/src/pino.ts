@@ -68,6 +68,7 @@ export class PinoDestination extends EventEmitter {
   #reportedTooBig = false;
   #lastError: unknown = null;
   #ended = false;
+  #flushCallbacks: Array<((err?: Error | null) => void) | undefined> = [];
 
   /** @internal use pinoDestination */
   constructor(wal: Wal<string>, ready: Promise<void>, owned: boolean, options: PinoDestinationOptions) {
@@ -206,12 +207,22 @@ export class PinoDestination extends EventEmitter {
     process.nextTick(() => this.emit('error', err));
   }
 
-  /** Calls back once every line written before it is durable (logger.flush(cb) lands here). */
+  /**
+   * Calls back once every line written before it is durable (logger.flush(cb) lands here).
+   * The flushes of one tick share one wal.flush(), taken after the tick's batch is posted:
+   * a flush per request line then costs a callback, not a batch and a writer round trip each.
+   */
   flush(cb?: (err?: Error | null) => void): void {
-    this.wal.flush().then(
-      () => cb?.(),
-      (err: Error) => (cb ? cb(err) : this.#fail(err)),
-    );
+    this.#flushCallbacks.push(cb);
+    if (this.#flushCallbacks.length > 1) return;
+    queueMicrotask(() => {
+      const cbs = this.#flushCallbacks;
+      this.#flushCallbacks = [];
+      this.wal.flush().then(
+        () => { for (const f of cbs) f?.(); },
+        (err: Error) => { for (const f of cbs) (f ? f(err) : this.#fail(err)); },
+      );
+    });
   }
 
   /** Blocks until every line written so far is durable (pino calls it after every fatal). */
