@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,6 +159,13 @@ test('the transport target: flush(cb) calls back with the lines on disk; the exi
   const all = records(path);
   assert.equal(all.map((x) => x.output.i), Array.from({ length: 300 }, (_, i) => i));
   assert.ok(all.every((x) => x.job_id === 'tj' && x.type === 'info'));
+}));
+
+test('a WAL that cannot be opened, with process.exit() at once: the exit says so (EWORKER), not a flushSync timeout', withDir('openfail', async (path) => {
+  mkdirSync(path);
+  const r = await run('open-fails-at-exit.mjs', [path]);
+  assert.is(r.code, 0);
+  assert.match(r.stderr, /may not be durable at exit: the writer thread died/);
 }));
 
 test.run();
