@@ -91,12 +91,14 @@ for (const how of ['exit', 'end'] as const) {
   }));
 }
 
-test('SIGTERM with no handler of the app: lines flushed, then the process dies of SIGTERM (pino#2002)', withDir('sigterm', async (path) => {
-  const r = await run('signal.mjs', [path, '200'], (line, kill) => { if (line === 'ready') kill('SIGTERM'); });
-  assert.is(r.signal, 'SIGTERM', `code ${r.code}: ${r.stderr}`);
-  const all = records(path);
-  assert.equal(all.map((x) => x.output.i), Array.from({ length: 200 }, (_, i) => i));
-}));
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  test(`${sig} with no handler of the app: lines flushed, then the process dies of ${sig} (pino#2002)`, withDir(sig, async (path) => {
+    const r = await run('signal.mjs', [path, '200'], (line, kill) => { if (line === 'ready') kill(sig); });
+    assert.is(r.signal, sig, `code ${r.code}: ${r.stderr}`);
+    const all = records(path);
+    assert.equal(all.map((x) => x.output.i), Array.from({ length: 200 }, (_, i) => i));
+  }));
+}
 
 test('SIGTERM with a handler of the app: the app keeps control, and its exit loses nothing', withDir('sigterm-app', async (path) => {
   const r = await run('signal.mjs', [path, '200', 'handler'], (line, kill) => { if (line === 'ready') kill('SIGTERM'); });
