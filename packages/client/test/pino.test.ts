@@ -8,7 +8,7 @@ import pino from 'pino';
 import { openWal } from '../src/index.js';
 import { pinoDestination, type PinoDestination } from '../src/pino.js';
 import threadwalTransport from '../src/pino-transport.js';
-import { tempWal, readLines } from './helpers.js';
+import { tempWal, readLines, fixture } from './helpers.js';
 
 type Rec = { seq: number; ts: number; type: string; job_id: string; output: Record<string, unknown> | string; error?: string };
 const recs = (path: string): Rec[] => readLines(path) as unknown as Rec[];
@@ -177,6 +177,29 @@ test("a WAL that cannot be opened: ready rejects and 'error' is emitted", async 
   await dest.ready.catch((e: { code?: string }) => { code = e.code; });
   assert.ok(code);
   assert.ok((await emitted).code);
+  cleanup(path);
+});
+
+test("an fdatasync failure: flush(cb) gets EFSYNC, the next line emits 'error' once, and no log call throws", async () => {
+  const path = tempWal();
+  const dest = pinoDestination(path, { faultInjection: fixture('eio-fsync.mjs') });
+  const logger = pino(dest);
+  logger.info('durable');
+  await dest.durable();
+  logger.info('lost');
+  const flushErr = await new Promise<{ code?: string } | null | undefined>((r) => logger.flush((err) => r(err as { code?: string })));
+  assert.is(flushErr?.code, 'EFSYNC');
+  const errors: Array<{ code?: string }> = [];
+  dest.on('error', (e: { code?: string }) => errors.push(e));
+  logger.info('after'); // appendRawNoWait throws EFSYNC inside write(): emitted, not thrown
+  logger.info('after again');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(errors.map((e) => e.code), ['EFSYNC']);
+  await new Promise<void>((r) => dest.end(() => r()));
+  // 'lost' reached the file before its fdatasync failed (not durable); nothing after the failure did.
+  const msgs = recs(path).map((x) => (x.output as { msg: string }).msg);
+  assert.is(msgs[0], 'durable');
+  assert.not.ok(msgs.includes('after') || msgs.includes('after again'));
   cleanup(path);
 });
 
