@@ -12,6 +12,8 @@ export interface PrintOptions {
   follow: boolean;
   format: RecordFormat;
   signal?: AbortSignal;
+  /** Print only the records it accepts (--min-level, --job). */
+  filter?: (r: WalRecord) => boolean;
   /** Show a progress bar for this many bytes (the segments' total); undefined: no bar. */
   progressBytes?: number;
   /** Skip lines that do not parse (readWal's 'skip'), and say on stderr how many and where. Default: stop with ECORRUPT. */
@@ -45,7 +47,9 @@ export async function printRecords(path: string, opts: PrintOptions): Promise<nu
     const reader = readWal(path, { fromSeq: opts.fromSeq, follow: opts.follow, signal, onCorrupt: opts.skipBad ? 'skip' : 'throw' });
     onSkips = () => reader.skipped > 0 ? `${formatSkips(reader.skipped, reader.skips)}\n` : '';
     for await (const record of reader) {
+      if (opts.filter && !opts.filter(record as WalRecord)) continue;
       const line = format(record as WalRecord);
+      if (line === null) continue;
       if (bar) {
         bytes += (opts.format === 'json' ? line.length : formatJson(record as WalRecord).length) + 1;
         if (++count % PROGRESS_EVERY === 0) bar.update(bytes);
