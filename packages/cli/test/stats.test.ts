@@ -51,4 +51,18 @@ test('stats shows the WAL id from .meta (text and --json), and null for a log wi
   assert.match(text.stdout, new RegExp(`id\\s+${id}\\n`));
 });
 
+test('stats --json of a log whose events were all removed: null seqs and times, not -1; the next seq from .meta', async () => {
+  const path = tempWal();
+  writeFileSync(path, '');
+  writeFileSync(`${path}.meta`, '{"next_seq":7}\n');
+  const [json, text] = await Promise.all([threadwal(['stats', path, '--json']), threadwal(['stats', path])]);
+  assert.is(json.code, 0, json.stderr);
+  const s = JSON.parse(json.stdout) as Record<string, unknown> & { segments: Array<Record<string, unknown>> };
+  for (const k of ['firstSeq', 'lastSeq', 'firstTs', 'lastTs']) assert.is(s[k], null, k);
+  assert.equal(s.segments.map((g) => [g.firstSeq, g.lastSeq]), [[null, null]]);
+  assert.is(s.nextSeq, 7);
+  assert.match(text.stdout, /seq\s+none, next 7\n/);
+  assert.match(text.stdout, /time\s+none\n/);
+});
+
 test.run();
