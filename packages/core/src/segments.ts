@@ -6,7 +6,8 @@
 import { dirname, basename } from 'node:path';
 import { readdirSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { fsSeam, fsyncDir, readFully } from './fs-seam.js';
+import * as fs from 'node:fs';
+import { fsSeam, fsyncDir, readFully, type FsSeam } from './fs-seam.js';
 import { WalError } from './errors.js';
 
 export function segmentPath(path: string, index: number): string {
@@ -76,28 +77,47 @@ function readMeta(path: string): Meta {
   }
 }
 
+type MetaIo = Pick<FsSeam, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync'>;
+
+/**
+ * The id is written around the seam (plain fs): it happens once per log, at open, and must
+ * not shift the write/fsync counts the fault-injection tests aim at the data path.
+ */
+const directIo: MetaIo = {
+  openSync: (p, flags, mode) => fs.openSync(p, flags, mode),
+  writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (from, to) => fs.renameSync(from, to),
+};
+
 /** temp file, fsync, rename, dir fsync. */
-function writeMeta(path: string, meta: Meta): void {
+function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam): void {
   const p = metaPath(path);
   const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fd = fsSeam.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  const fd = io.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     const id = meta.id === undefined ? '' : `,"id":"${meta.id}"`;
     const buf = Buffer.from(`{"next_seq":${meta.nextSeq}${id}}\n`);
     for (let done = 0; done < buf.length;) {
       try {
-        done += fsSeam.writeSync(fd, buf, done, buf.length - done);
+        done += io.writeSync(fd, buf, done, buf.length - done);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EAGAIN' && code !== 'EINTR') throw err;
       }
     }
-    fsSeam.fsyncSync(fd);
+    io.fsyncSync(fd);
   } finally {
-    fsSeam.closeSync(fd);
+    io.closeSync(fd);
   }
-  fsSeam.renameSync(tmp, p);
-  fsyncDir(dirname(path));
+  io.renameSync(tmp, p);
+  const dfd = io.openSync(dirname(path), constants.O_RDONLY);
+  try {
+    io.fsyncSync(dfd);
+  } finally {
+    io.closeSync(dfd);
+  }
 }
 
 /** The next seq recorded in `{path}.meta`, or 0. */
@@ -122,7 +142,7 @@ export function ensureWalId(path: string): string {
   const meta = readMeta(path);
   if (meta.id !== undefined) return meta.id;
   const id = randomBytes(16).toString('hex');
-  writeMeta(path, { nextSeq: meta.nextSeq, id });
+  writeMeta(path, { nextSeq: meta.nextSeq, id }, directIo);
   return id;
 }
 

@@ -10,7 +10,7 @@
 // publish settle, reconcile against the stream's last message, go on from there.
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { readWalId, lastSeqOfFile, nextSeqFor } from '@threadwal/core';
+import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
 import { readWal } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
@@ -78,11 +78,12 @@ export class Shipper {
   #publisher: AsyncPublisher | undefined;
 
   constructor(walPath: string, options: ShipOptions) {
-    this.walPath = walPath;
     this.options = resolveShipOptions(options);
+    // The same name every part of threadwal uses, so .meta and the checkpoint sit beside the real file.
+    this.walPath = resolveWalPath(walPath);
     const o = this.options;
     this.#spec = { stream: o.stream, subject: o.subject, createStream: o.createStream, replicas: o.replicas, duplicateWindowMs: o.duplicateWindowMs };
-    this.#checkpoint = o.checkpoint ?? new FileCheckpoint(walPath, o.name);
+    this.#checkpoint = o.checkpoint ?? new FileCheckpoint(this.walPath, o.name);
     if (o.signal) {
       if (o.signal.aborted) this.#stop.abort();
       else o.signal.addEventListener('abort', () => void this.stop(), { once: true });

@@ -8,7 +8,7 @@ import { rotate } from '@threadwal/maintenance';
 import { readWalId } from '@threadwal/core';
 import { natsAvailable, startServer, type NatsServer } from '../src/testing.js';
 import { tmpDir, checkStream, report, size, verdict, CLEAN, until } from './helpers.js';
-import { startProc, startShipper, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
+import { startProc, startShipper, started, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
 
 const avail = natsAvailable();
 let server: NatsServer;
@@ -63,8 +63,9 @@ if (!avail.ok) {
     let lastAcked = -1;
     while (kills < KILLS) {
       const sh = startShipper(opts);
-      // Uniform over the start-up too: some kills land before the first publish, most mid-flight.
-      await sleep(rnd.int(150, 900));
+      // From the moment it is loaded: some kills land while it connects or reconciles, most mid-flight.
+      await started(sh);
+      await sleep(rnd.int(50, 800));
       await sigkill(sh);
       kills += 1;
       assert.ok(!sh.err.includes('ERROR'), sh.err);

@@ -31,6 +31,12 @@ export async function sigkill(p: Proc): Promise<void> {
   await p.exited;
 }
 
+/** Resolves once a shipper child has loaded and installed its SIGTERM handler (it prints `started`). */
+export async function started(p: Proc): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (!p.err.includes('started') && p.child.exitCode === null && Date.now() < end) await sleep(10);
+}
+
 /** SIGTERM (once the child has said `started`, for a shipper: its handler is installed) and wait; returns the exit. */
 export async function sigterm(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const end = Date.now() + 60_000;
