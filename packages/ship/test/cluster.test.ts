@@ -14,20 +14,26 @@ import { startProc, sigterm, sleep, prng } from './procs.js';
 
 const avail = natsAvailable();
 
+/** The stream leader's name; undefined when the cluster cannot say right now (an election after a restart). */
 async function leaderOf(url: string, stream: string): Promise<string | undefined> {
-  const nc = await connect({ servers: url, timeout: 2000 });
-  try {
-    return (await (await jetstreamManager(nc)).streams.info(stream)).cluster?.leader;
-  } finally {
-    await nc.close();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const nc = await connect({ servers: url, timeout: 2000 });
+    try {
+      return (await (await jetstreamManager(nc, { timeout: 2000, checkAPI: false })).streams.info(stream)).cluster?.leader;
+    } catch {
+      await sleep(500);
+    } finally {
+      await nc.close();
+    }
   }
+  return undefined;
 }
 
 /** Whether both followers of the stream are current and have no lag (per the leader). */
 async function replicasCaughtUp(url: string, stream: string): Promise<boolean> {
   const nc = await connect({ servers: url, timeout: 2000 });
   try {
-    const reps = (await (await jetstreamManager(nc, { timeout: 2000 })).streams.info(stream)).cluster?.replicas ?? [];
+    const reps = (await (await jetstreamManager(nc, { timeout: 2000, checkAPI: false })).streams.info(stream)).cluster?.replicas ?? [];
     return reps.length === 2 && reps.every((r) => r.current && !r.offline && !r.lag);
   } catch {
     return false;
@@ -49,33 +55,38 @@ if (!avail.ok) {
     const app = startProc('appender', [path, 'app', '1000']);
     await until(() => readWalId(path) !== undefined, 'the appender to open the WAL');
     const shipper = ship(path, { servers: urls, stream: 'R3', subject: 'tw.r3', createStream: true, replicas: 3, window: 256, timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 }, connectTimeoutMs: 30_000 });
-    await until(() => shipper.status().ackedSeq > 200, 'the first acks from the cluster', 60_000);
-    const KILLS = size(2, 6);
-    const killed: string[] = [];
-    for (let k = 0; k < KILLS; k++) {
-      const leader = await leaderOf(urls.join(','), 'R3');
-      const victim = (k === 0 && nodes.find((n) => n.name === leader)) || nodes[rnd.int(0, 2)]!;
-      killed.push(`${victim.name}${victim.name === leader ? '(leader)' : ''}`);
-      const ackedBefore = shipper.status().ackedSeq;
-      await victim.kill();
-      // Two of three nodes are a quorum: shipping goes on without the victim.
-      await until(() => shipper.status().ackedSeq > ackedBefore + 200, 'shipping to continue on the remaining quorum', 60_000);
-      await sleep(rnd.int(300, 1000));
-      await victim.start(false);
-      await sleep(1000);
+    try {
+      await until(() => shipper.status().ackedSeq > 200, 'the first acks from the cluster', 60_000);
+      const KILLS = size(2, 6);
+      const killed: string[] = [];
+      for (let k = 0; k < KILLS; k++) {
+        const leader = await leaderOf(urls.join(','), 'R3');
+        const victim = (k === 0 && nodes.find((n) => n.name === leader)) || nodes[rnd.int(0, 2)]!;
+        killed.push(`${victim.name}${victim.name === leader ? '(leader)' : ''}`);
+        const ackedBefore = shipper.status().ackedSeq;
+        await victim.kill();
+        // Two of three nodes are a quorum: shipping goes on without the victim.
+        await until(() => shipper.status().ackedSeq > ackedBefore + 200, 'shipping to continue on the remaining quorum', 60_000);
+        await sleep(rnd.int(300, 1000));
+        await victim.start(false);
+        await sleep(1000);
+      }
+      const r = await sigterm(app);
+      assert.is(r.code, 0, app.err);
+      const last = await lastWalSeq(path);
+      await until(() => shipper.status().ackedSeq === last, 'the shipper to catch up', 60_000);
+      const final = await shipper.stop();
+      const c = await checkStream(urls, 'R3', path);
+      assert.equal(verdict(c), CLEAN);
+      assert.is(c.streamMessages, c.walEvents);
+      // Every replica converges: both followers current, no lag.
+      await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
+      report('cluster-r3', { nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
+    } finally {
+      app.child.kill('SIGKILL');
+      await shipper.stop().catch(() => undefined);
+      await Promise.all(nodes.map((n) => n.stop()));
     }
-    const r = await sigterm(app);
-    assert.is(r.code, 0, app.err);
-    const last = await lastWalSeq(path);
-    await until(() => shipper.status().ackedSeq === last, 'the shipper to catch up', 60_000);
-    const final = await shipper.stop();
-    const c = await checkStream(urls, 'R3', path);
-    assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamMessages, c.walEvents);
-    // Every replica converges: both followers current, no lag.
-    await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
-    await Promise.all(nodes.map((n) => n.stop()));
-    report('cluster-r3', { nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
   });
 }
 

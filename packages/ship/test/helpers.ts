@@ -68,8 +68,18 @@ export async function checkStream(servers: string | string[], stream: string, wa
   const check: StreamCheck = { walEvents: wal.length, streamMessages: 0, duplicates: 0, gaps: 0, outOfOrder: 0, mismatched: 0, firstProblem: null };
   const problem = (s: string): void => { check.firstProblem ??= s; };
   try {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(stream);
+    // No account-info probe, and a few tries: right after a cluster node restarts, the API can time out for a while.
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: 5000 });
+    let info;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        info = await jsm.streams.info(stream);
+        break;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     check.streamMessages = info.state.messages;
     if (info.state.messages > 0) {
       const js = jetstream(nc);
