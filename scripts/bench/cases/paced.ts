@@ -2,14 +2,21 @@
 // loop (setImmediate, or a timer when the next one is more than 2 ms away) issues every due
 // event, and its latency runs from its *scheduled* time to its durable ack, so a producer
 // that falls behind shows up in the percentiles instead of hiding (no coordinated omission).
-// Compare with `raw-fdatasync` of the same run: one write + fdatasync at a time.
+// Compare with `raw-fdatasync` of the same run (one write + fdatasync at a time) and with
+// the `floor-*` rows (floor.ts: a bare writer thread, paced by this same offer()).
 import { join } from 'node:path';
-import type { Wal } from '@threadwal/client';
 import { Latency, ThreadCpu, immediate, now, round, sleep, throughput, type CaseResult } from '../lib/measure.js';
 import { loadClient } from '../lib/producer.js';
 import { event, type CaseContext } from '../lib/workload.js';
 
-async function offer(wal: Wal<string>, rate: number, seconds: number, first: number, lat: Latency | null): Promise<{ events: number; ms: number; maxLagMs: number }> {
+/** What offer() drives: event i appended (its promise settles once durable), and a flush. */
+export interface Appender {
+  append(i: number): Promise<unknown>;
+  flush(): Promise<void>;
+}
+
+/** Offers `rate` events/s for `seconds`, from event `first` on; records each one's latency from its scheduled time. */
+export async function offer(wal: Appender, rate: number, seconds: number, first: number, lat: Latency | null): Promise<{ events: number; ms: number; maxLagMs: number }> {
   const interval = 1000 / rate;
   const total = Math.max(1, Math.round(rate * seconds));
   const t0 = now() + 1;
@@ -21,7 +28,7 @@ async function offer(wal: Wal<string>, rate: number, seconds: number, first: num
     while (i < total && t0 + i * interval <= t) {
       const due = t0 + i * interval;
       if (t - due > maxLagMs) maxLagMs = t - due;
-      void wal.append(event(first + i)).then(() => {
+      void wal.append(first + i).then(() => {
         lastAck = now();
         lat?.recordMs(lastAck - due);
       });
@@ -39,12 +46,13 @@ async function offer(wal: Wal<string>, rate: number, seconds: number, first: num
 async function paced(ctx: CaseContext, rate: number): Promise<CaseResult> {
   const { openWal } = await loadClient();
   const wal = await openWal<string>(join(ctx.dir, 'paced.wal'));
+  const appender: Appender = { append: (i) => wal.append(event(i)), flush: () => wal.flush() };
   try {
-    const warm = await offer(wal, rate, ctx.warmS, 0, null);
+    const warm = await offer(appender, rate, ctx.warmS, 0, null);
     const s0 = await wal.stats();
     const lat = new Latency();
     const cpu = new ThreadCpu();
-    const r = await offer(wal, rate, ctx.measureS, warm.events, lat);
+    const r = await offer(appender, rate, ctx.measureS, warm.events, lat);
     const cpuMs = cpu.elapsedMs();
     const s1 = await wal.stats();
     const batches = s1.batches - s0.batches;
