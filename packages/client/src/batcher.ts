@@ -7,6 +7,7 @@ import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
 import { LatencyRing } from './latency.js';
+import { TRACE, traceAck } from './trace.js';
 
 interface Inflight {
   count: number;
@@ -149,6 +150,7 @@ export class Batcher {
         if (!b) return;
         this.#inflight.delete(msg.id);
         this.latency.add(performance.now() - b.t0);
+        if (TRACE && msg.t) traceAck(b.t0, msg.t);
         for (let i = 0; i < b.count; i++) b.res[i]?.(msg.firstSeq + i);
         this.lastSeq = msg.firstSeq + b.count - 1;
         return this.#settle(b);

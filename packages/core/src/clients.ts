@@ -38,8 +38,8 @@ export class Clients {
   }
 
   /** Batch `id` of `client` is durable from `firstSeq` on. Call notify() once the whole cycle is acked. */
-  ack(client: Client, id: number, firstSeq: number): void {
-    this.tell(client, { type: 'ack', id, firstSeq });
+  ack(client: Client, id: number, firstSeq: number, t?: number[]): void {
+    this.tell(client, t ? { type: 'ack', id, firstSeq, t } : { type: 'ack', id, firstSeq });
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
   }
 

@@ -15,3 +15,5 @@ export { installWalErrorTransfer } from './comlink-errors.js';
 export { openWriter, canonicalWalPath, WriterHost, releaseWriterLocksAtExit } from './writer.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';
+export { TRACE, absNow, threadTrace, PhaseTrace, T_RECV, T_CYCLE, T_LOCKED, T_WRITTEN, T_SYNCED, T_ACKED, T_FREE } from './trace.js';
+export type { TraceSummary, PhaseSummary } from './trace.js';

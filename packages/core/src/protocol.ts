@@ -36,6 +36,8 @@ export interface AckMsg {
   type: 'ack';
   id: number;
   firstSeq: number;
+  /** THREADWAL_TRACE only: the writer's stamps for this batch (trace.ts T_*). */
+  t?: number[];
 }
 export interface NackMsg {
   type: 'nack';
@@ -118,6 +120,8 @@ export interface WriterStats {
   rotations: number;
   lockWaits: number;
   failed: boolean;
+  /** THREADWAL_TRACE only: the writer thread's latency trace since the previous stats() (trace.ts). */
+  trace?: import('./trace.js').TraceSummary;
 }
 
 export function assertNever(x: never): never {

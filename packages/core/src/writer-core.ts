@@ -12,6 +12,7 @@ import { PathLock } from './lock.js';
 import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
 import type { ResolvedWriterOptions } from './options.js';
+import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
 
 interface Pending {
@@ -20,6 +21,8 @@ interface Pending {
   buf: Buffer;
   len: number;
   count: number;
+  /** When it arrived (absNow), THREADWAL_TRACE only. */
+  t: number;
 }
 
 interface RotateRequest {
@@ -53,6 +56,8 @@ export class Writer {
   #closed = false;
   #idleWaiters: Array<() => void> = [];
   readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
+  /** THREADWAL_TRACE only: this cycle's stamps (trace.ts), [cycle, locked, written, synced, end of the previous cycle]. */
+  readonly #t = TRACE ? [0, 0, 0, 0, 0] : null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
@@ -89,7 +94,7 @@ export class Writer {
       case 'batch': {
         const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
         if (error) return this.#clients.nack(client, msg.id, toWire(error));
-        this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count });
+        this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count, t: TRACE ? absNow() : 0 });
         this.#schedule();
         return;
       }
@@ -110,6 +115,7 @@ export class Writer {
   async #run(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
+    let idleAt = 0;
     try {
       while ((this.#queue.length > 0 || this.#rotations.length > 0) && !this.#failed) {
         await this.#cycle();
@@ -118,7 +124,9 @@ export class Writer {
       }
     } finally {
       // 'batch' mode keeps the lock across back-to-back batches; idle, it lets others in.
+      if (this.#t) idleAt = absNow();
       if (this.#opts.lock === 'batch') this.#lock.release();
+      if (this.#t) threadTrace.record('writer: release lock when idle', absNow() - idleAt);
       this.#busy = false;
       if (this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w();
     }
@@ -136,6 +144,7 @@ export class Writer {
 
   async #cycle(): Promise<void> {
     const lock = this.#lock;
+    if (this.#t) this.#t[0] = absNow();
     if (!lock.stillOurs()) {
       lock.forget();
       const wait = this.#handoverUntil - performance.now();
@@ -150,6 +159,7 @@ export class Writer {
     const take = this.#take();
     try {
       this.#file.revalidate();
+      if (this.#t) this.#t[1] = absNow();
       if (take.length > 0) this.#commit(take);
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
@@ -190,7 +200,9 @@ export class Writer {
       if ((err as { fatal?: boolean }).fatal) throw err;
       return this.#nack(take.filter((_, i) => !errors[i]), err as WalError);
     }
+    if (this.#t) this.#t[2] = absNow();
     file.makeDurable(this.#opts.durability); // throws EFSYNC: fail-stop in #cycle
+    if (this.#t) this.#t[3] = absNow();
     file.nextSeq = first + count;
     const s = this.#stats;
     s.events += count;
@@ -202,9 +214,26 @@ export class Writer {
     for (let i = 0; i < take.length; i++) {
       const p = take[i]!;
       if (errors[i]) continue;
-      this.#clients.ack(p.client, p.id, firsts[i]!);
+      this.#clients.ack(p.client, p.id, firsts[i]!, this.#t ? this.#stamps(p.t) : undefined);
     }
     for (const p of take) this.#clients.notify(p.client);
+    if (this.#t) this.#traceCycle();
+  }
+
+  /** THREADWAL_TRACE only: the stamps an ack carries (see trace.ts T_*). */
+  #stamps(recv: number): number[] {
+    const t = this.#t!;
+    return [recv, t[0]!, t[1]!, t[2]!, t[3]!, absNow(), t[4]!];
+  }
+
+  /** THREADWAL_TRACE only: this thread's own view of the cycle just acked. */
+  #traceCycle(): void {
+    const t = this.#t!;
+    threadTrace.record('writer: lock + revalidate', t[1]! - t[0]!);
+    threadTrace.record('writer: frame + write', t[2]! - t[1]!);
+    threadTrace.record('writer: fdatasync', t[3]! - t[2]!);
+    t[4] = absNow();
+    threadTrace.record('writer: post acks', t[4] - t[3]!);
   }
 
   #maybeRotate(): void {
@@ -271,7 +300,10 @@ export class Writer {
 
   stats(): WriterStats {
     const s = this.#stats;
+    const trace = this.#t ? threadTrace.summary() : undefined;
+    if (trace) threadTrace.reset(); // each stats() covers the time since the last one
     return {
+      ...(trace ? { trace } : {}),
       path: this.#file.path, events: s.events, bytes: s.bytes, batches: s.batches, fsyncs: s.fsyncs,
       meanBatch: s.batches ? s.events / s.batches : 0, maxBatch: s.maxBatch, durableSeq: s.durableSeq,
       nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: s.rotations, lockWaits: this.#lock.waits,
