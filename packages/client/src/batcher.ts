@@ -1,8 +1,8 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import { WalError, encodeBody, fromWire, assertNever, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
-import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
+import { WalError, encodeBody, fromWire, assertNever, SAB_DURABLE_BATCH, type Connection, type FromWriterData, type BatchMsg } from '@threadwal/core';
+import { BatchBuilder, MAX_POST_BYTES, EARLY_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -40,6 +40,8 @@ export class Batcher {
   // in flight and held back
   readonly #inflight = new Map<number, Inflight>();
   #nextId = 1;
+  /** Id of the newest batch posted (0: none yet). */
+  #lastPosted = 0;
   #pendingBytes = 0;
   #waiting: Held[] = [];
   #drainWaiters: Array<() => void> = [];
@@ -118,11 +120,19 @@ export class Batcher {
 
   #counted(n: number): void {
     this.#pendingBytes += n;
-    if (this.#b.bytes >= MAX_POST_BYTES) this.post();
+    // Inside one long synchronous run of appends, post as soon as the writer has caught up
+    // with everything this client sent (the SAB cursor says so; its ack message cannot be
+    // read until the run ends), so it writes while we still serialize.
+    if (this.#b.bytes >= MAX_POST_BYTES || (this.#b.bytes >= EARLY_POST_BYTES && this.#writerCaughtUp())) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#postTask);
     }
+  }
+
+  #writerCaughtUp(): boolean {
+    const sab = this.#sab;
+    return sab !== null && Atomics.load(sab, SAB_DURABLE_BATCH) === this.#lastPosted;
   }
 
   /** Sends the batch built so far to the writer thread. */
@@ -134,6 +144,7 @@ export class Batcher {
     const b = this.#b.take();
     const id = this.#nextId;
     this.#nextId = (id + 1) | 0 || 1; // Int32 in the SAB; 0 means "none"
+    this.#lastPosted = id;
     const msg: BatchMsg = { type: 'batch', id, buf: b.buf.buffer as ArrayBuffer, len: b.len, count: b.count };
     this.#inflight.set(id, { count: b.count, bytes: b.len, res: b.res, t0: performance.now() });
     if (this.#inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
