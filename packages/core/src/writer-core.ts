@@ -56,6 +56,8 @@ export class Writer {
   readonly #framer = new Framer();
   readonly #clients = new Clients();
   #queue: Pending[] = [];
+  /** The array the previous #take() returned, emptied and reused as the queue by the next one. */
+  #spare: Pending[] = [];
   #rotations: RotateRequest[] = [];
   #busy = false;
   #scheduled = false;
@@ -166,7 +168,14 @@ export class Writer {
       bytes += this.#queue[n]!.len;
       n += 1;
     }
-    return this.#queue.splice(0, n);
+    if (n < this.#queue.length) return this.#queue.splice(0, n);
+    // All of it (the usual case): swap arrays instead of allocating one per cycle. The one
+    // the last cycle took is done with by now: cycles never overlap (#busy).
+    const take = this.#queue;
+    this.#queue = this.#spare;
+    this.#queue.length = 0;
+    this.#spare = take;
+    return take;
   }
 
   async #cycle(): Promise<void> {
