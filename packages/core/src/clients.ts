@@ -5,7 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { WAL_ERROR_CODES, type WireError } from './errors.js';
 import {
   SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD, STATE_OK,
-  type FromWriterData,
+  type FromWriterData, type AckMsg,
 } from './protocol.js';
 
 export interface Client {
@@ -37,9 +37,14 @@ export class Clients {
     }
   }
 
-  /** Batch `id` of `client` is durable from `firstSeq` on. Call notify() once the whole cycle is acked. */
-  ack(client: Client, id: number, firstSeq: number, t?: number[]): void {
-    this.tell(client, t ? { type: 'ack', id, firstSeq, t } : { type: 'ack', id, firstSeq });
+  /**
+   * The `n` batches of `client` ending with batch `id` (consecutive ids) are durable, the
+   * first of them from `firstSeq` on. Call notify() once the whole cycle is acked.
+   */
+  ack(client: Client, id: number, firstSeq: number, n: number, t?: number[]): void {
+    const msg: AckMsg = n === 1 ? { type: 'ack', id, firstSeq } : { type: 'ack', id, firstSeq, n };
+    if (t) msg.t = t;
+    this.tell(client, msg);
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
   }
 
