@@ -5,6 +5,7 @@
 // Compare with `raw-fdatasync` of the same run (one write + fdatasync at a time) and with
 // the `floor-*` rows (floor.ts: a bare writer thread, paced by this same offer()).
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Latency, ThreadCpu, immediate, now, round, sleep, throughput, type CaseResult } from '../lib/measure.js';
 import { loadClient } from '../lib/producer.js';
 import { event, type CaseContext } from '../lib/workload.js';
@@ -71,3 +72,52 @@ async function paced(ctx: CaseContext, rate: number): Promise<CaseResult> {
 export const paced1k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 1_000);
 export const paced10k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 10_000);
 export const paced100k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 100_000);
+
+/**
+ * Stress: 4 producer threads (each connectWal on a port of this thread's WAL, so one writer
+ * thread) offering `rate` each at once; the row is every event's latency from all four.
+ */
+export async function pacedThreads4(ctx: CaseContext, rate = 10_000): Promise<CaseResult> {
+  const { openWal } = await loadClient();
+  const wal = await openWal<string>(join(ctx.dir, 'paced4.wal'));
+  const workers: Worker[] = [];
+  try {
+    type Msg = { type: 'ready' } | { type: 'error'; error: string } | { type: 'report'; samples: Float64Array; events: number; ms: number; maxLagMs: number };
+    const replies: Array<Promise<Msg & { type: 'report' }>> = [];
+    const ready: Array<Promise<void>> = [];
+    for (let k = 0; k < 4; k++) {
+      const port = wal.port();
+      const w = new Worker(new URL('./paced-thread.js', import.meta.url), {
+        workerData: { port, rate, warmS: ctx.warmS, measureS: ctx.measureS, first: k * 100_000_000 }, transferList: [port],
+      });
+      workers.push(w);
+      let onReady!: () => void;
+      ready.push(new Promise((r) => (onReady = r)));
+      replies.push(new Promise((resolve, reject) => {
+        w.on('message', (m: Msg) => {
+          if (m.type === 'ready') onReady();
+          else if (m.type === 'report') resolve(m);
+          else reject(new Error(`producer thread: ${m.error}`));
+        });
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`producer thread exited (${code}) before reporting`)));
+      }));
+    }
+    await Promise.all(ready);
+    for (const w of workers) w.postMessage('go');
+    const reports = await Promise.all(replies);
+    const lat = new Latency();
+    for (const r of reports) for (const ms of r.samples) lat.recordMs(ms);
+    const events = reports.reduce((s, r) => s + r.events, 0);
+    const ms = Math.max(...reports.map((r) => r.ms));
+    const maxLag = Math.max(...reports.map((r) => r.maxLagMs));
+    return throughput(ctx.id, events, ms, {
+      ack: lat.summary('event, from its scheduled time'),
+      detail: `4 threads × ${rate / 1000}k/s offered; max issue lag ${round(maxLag, 2)} ms`,
+      metrics: { offeredPerSec: 4 * rate, maxIssueLagMs: round(maxLag, 3) },
+    });
+  } finally {
+    for (const w of workers) void w.terminate();
+    await wal.close();
+  }
+}

@@ -130,17 +130,21 @@ export function renderTargets(targets: Target[]): string {
  */
 export function renderLatencyRatios(results: CaseResult[]): string {
   const raw = byId(results, 'raw-fdatasync')?.ack;
-  const header = ['rate', 'threadwal p50/p99/p99.9', 'floor p50/p99/p99.9', 'raw p50/p99/p99.9', 'tw ÷ floor', 'tw ÷ raw'];
+  const header = ['offered', 'threadwal p50/p99/p99.9', 'floor p50/p99/p99.9', 'raw p50/p99/p99.9', 'tw ÷ floor', 'tw ÷ raw'];
   const rows: string[][] = [];
   const three = (a: { p50Us: number; p99Us: number; p999Us?: number } | undefined): string =>
     a ? `${us(a.p50Us)} / ${us(a.p99Us)} / ${us(a.p999Us)}` : 'not run';
   const div = (a: { p50Us: number; p99Us: number; p999Us?: number } | undefined, b: { p50Us: number; p99Us: number; p999Us?: number } | undefined): string =>
     a && b ? `${(a.p50Us / b.p50Us).toFixed(2)} / ${(a.p99Us / b.p99Us).toFixed(2)} / ${((a.p999Us ?? 0) / (b.p999Us ?? 1)).toFixed(2)}` : '';
-  for (const rate of ['1k', '10k', '100k']) {
-    const tw = byId(results, `paced-${rate}`)?.ack;
-    const floor = byId(results, `floor-${rate}`)?.ack;
-    if (!tw && !floor) continue;
-    rows.push([`${rate}/s`, three(tw), three(floor), three(raw), div(tw, floor), div(tw, raw)]);
+  const pairs = [
+    ['1k/s', 'paced-1k', 'floor-1k'], ['10k/s', 'paced-10k', 'floor-10k'], ['100k/s', 'paced-100k', 'floor-100k'],
+    ['4 threads × 10k/s', 'paced-4x10k', 'floor-10k'], ['10k/s during cleanup', 'paced-cleanup', 'floor-10k'],
+  ] as const;
+  for (const [label, twId, floorId] of pairs) {
+    const tw = byId(results, twId)?.ack;
+    const floor = byId(results, floorId)?.ack;
+    if (!tw) continue;
+    rows.push([label, three(tw), three(floor), three(raw), div(tw, floor), div(tw, raw)]);
   }
   if (rows.length === 0) return '';
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
