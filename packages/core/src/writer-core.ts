@@ -99,7 +99,10 @@ export class Writer {
   attach(port: MessagePort, sab: SharedArrayBuffer): void {
     const client = this.#clients.add(port, sab, this.#failed ? toWire(this.#failed) : null);
     port.on('message', (msg: ToWriterData) => this.#onMessage(client, msg));
+    // (The writer also drains every port at the start of a cycle: see #cycle.)
   }
+
+  readonly #onMessageFn = (client: Client, msg: ToWriterData): void => this.#onMessage(client, msg);
 
   #onMessage(client: Client, msg: ToWriterData): void {
     if (msg?.type == null) return;
@@ -192,6 +195,9 @@ export class Writer {
         return this.#nack(this.#take(), err as WalError);
       }
     }
+    // What arrived during the last write + fdatasync, straight off the ports (the 'message'
+    // listener above only has to wake an idle writer).
+    this.#clients.drain(this.#onMessageFn);
     const take = this.#take();
     try {
       this.#file.revalidate();
