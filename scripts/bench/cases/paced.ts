@@ -78,6 +78,7 @@ export const paced100k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 1
  * thread) offering `rate` each at once; the row is every event's latency from all four.
  */
 export async function pacedThreads4(ctx: CaseContext, rate = 10_000): Promise<CaseResult> {
+  if (ctx.quick) return { id: ctx.id, status: 'skipped', note: 'a stress row: full runs only' };
   const { openWal } = await loadClient();
   const wal = await openWal<string>(join(ctx.dir, 'paced4.wal'));
   const workers: Worker[] = [];
