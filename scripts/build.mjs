@@ -102,7 +102,8 @@ if (process.argv.includes('--types')) {
     if (isSource(sf.fileName)) diagnostics.push(...program.emit(sf, writeFile, undefined, true).diagnostics);
   }
   if (diagnostics.length) {
-    process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+    const format = process.stderr.isTTY ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics;
+    process.stderr.write(format(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
     process.stderr.write(`\nbuild --types: ${diagnostics.length} error(s)\n`);
     process.exit(1);
   }
