@@ -66,12 +66,13 @@ test('an ES module appends, reads back with threadwal/maintenance, verifies and 
   assert.is(r.signal, null, `did not exit on its own\n${r.stderr}`);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stderr, '');
-  const out = JSON.parse(r.stdout) as { seqs: number[]; read: unknown[]; ok: boolean; events: number; exports: string[] };
+  const out = JSON.parse(r.stdout) as { seqs: number[]; read: unknown[]; ok: boolean; events: number; exports: string[]; pino: string[] };
   assert.equal(out.seqs, [0, 1, 2]);
   assert.equal(out.read, [[0, 'esm-0'], [1, 'esm-1'], [2, 'esm-2']]);
   assert.ok(out.ok);
   assert.is(out.events, 3);
   for (const name of ['openWal', 'connectWal', 'WalWriter', 'WalError', 'isWalError', 'Wal']) assert.ok(out.exports.includes(name), name);
+  assert.equal(out.pino, ['function', 'function']); // threadwal/pino's pinoDestination, threadwal/pino-transport's default
 });
 
 test("a CommonJS script does the same with require('threadwal')", async () => {
@@ -80,12 +81,13 @@ test("a CommonJS script does the same with require('threadwal')", async () => {
   assert.is(r.signal, null, `did not exit on its own\n${r.stderr}`);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stderr, '', 'no warning (require of an ES module is not experimental from Node 20.19 on)');
-  const out = JSON.parse(r.stdout) as { seqs: number[]; read: unknown[]; ok: boolean; events: number; isError: boolean };
+  const out = JSON.parse(r.stdout) as { seqs: number[]; read: unknown[]; ok: boolean; events: number; isError: boolean; transport: string };
   assert.equal(out.seqs, [3, 4, 5]);
   assert.equal(out.read.slice(3), [[3, 'cjs-0'], [4, 'cjs-1'], [5, 'cjs-2']]);
   assert.ok(out.ok);
   assert.is(out.events, 6);
   assert.ok(out.isError);
+  assert.is(out.transport, 'function'); // found the way pino finds a transport target
 });
 
 /** A TypeScript project in app/<name> with `files` from the fixtures and a tsconfig (written, or made by `tsc --init`). */
