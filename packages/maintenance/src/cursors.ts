@@ -132,6 +132,30 @@ export function commitCursor(path: string, name: string, seq: number): Promise<n
   return next;
 }
 
+/** Cursor files whose dead committers' temps this process already removed. */
+const swept = new Set<string>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temps a killed committer of `name` left (once per process and cursor). */
+async function sweep(dir: string, name: string, file: string): Promise<void> {
+  if (swept.has(file)) return;
+  swept.add(file);
+  const prefix = `.${name}.tmp-`;
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !alive(pid)) await unlink(join(dir, n)).catch(() => undefined);
+  }
+}
+
 async function write(path: string, file: string, name: string, seq: number): Promise<number> {
   const current = await readCursor(path, name);
   if (current >= seq) return current;
@@ -139,6 +163,7 @@ async function write(path: string, file: string, name: string, seq: number): Pro
   try {
     const made = await mkdir(dir, { recursive: true });
     if (made !== undefined) await fsyncPath(dirname(dir));
+    await sweep(dir, name, file);
     const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, 'wx', 0o644);
     try {
