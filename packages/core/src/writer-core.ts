@@ -11,6 +11,7 @@ import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
 import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
+import { RotationClock } from './rotate-clock.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
 
@@ -53,9 +54,12 @@ export class Writer {
   #closed = false;
   #idleWaiters: Array<() => void> = [];
   readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
+  /** Time-based rotation (rotate.every), else null. */
+  readonly #clock: RotationClock | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
+    this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
     this.#file = new ActiveFile(path);
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
@@ -150,6 +154,8 @@ export class Writer {
     const take = this.#take();
     try {
       this.#file.revalidate();
+      // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
+      if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#commit(take);
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
@@ -207,9 +213,9 @@ export class Writer {
     for (const p of take) this.#clients.notify(p.client);
   }
 
-  #maybeRotate(): void {
+  #maybeRotate(timeDue = false): void {
     const auto = this.#opts.rotate;
-    const due = auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0;
+    const due = timeDue || (auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0);
     if (!due && this.#rotations.length === 0) return;
     // Renames need the lock as much as writes do (and the exiting owner thread may have taken it).
     if (!this.#lock.stillOurs() || !this.#lock.enter()) return; // retried next cycle
@@ -231,6 +237,7 @@ export class Writer {
         shiftSegments(file.path, keep, file.nextSeq);
         file.closeFd();
         file.open();
+        this.#clock?.reset();
         this.#stats.rotations += 1;
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
