@@ -11,6 +11,8 @@ export { applyRetention } from './retention.js';
 export { compress } from './compress.js';
 export { readCursor, commitCursor, getCursor, listCursors, deleteCursor, cursorsDir } from './cursors.js';
 export type { CursorInfo } from './cursors.js';
+export { cursorStatus } from './cursor-lag.js';
+export type { CursorStatus } from './cursor-lag.js';
 export type {
   Progress, LockOptions, RotateOptions, RotateResult, CleanupOptions, CleanupResult, BadLine,
   VerifyOptions, VerifyReport, SegmentReport, ReadOptions,

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readWal, commitCursor, readCursor, getCursor, listCursors, deleteCursor, cursorsDir, rotate, closePool } from '../src/index.js';
+import { readWal, commitCursor, readCursor, getCursor, listCursors, deleteCursor, cursorsDir, rotate, compress, cursorStatus, closePool } from '../src/index.js';
 import { tempWal, lines, range, expectCode } from './helpers.js';
 
 const TS = 1_700_000_000;
@@ -122,6 +122,33 @@ test('a cursor survives rotation: it names seqs, not offsets', async () => {
   await rotate(path, 0, 3);
   writeFileSync(path, lines(6, 2, () => TS), { flag: 'a' });
   assert.equal((await take(path, 100, 'c')).seqs, [3, 4, 5, 6, 7]);
+});
+
+test('cursorStatus: lag in events and exact bytes across plain segments, estimated inside a .gz', async () => {
+  const path = wal();
+  const seg2 = lines(0, 500, () => TS);
+  const seg1 = lines(500, 500, () => TS);
+  const active = lines(1000, 20, () => TS);
+  writeFileSync(`${path}.2`, seg2);
+  writeFileSync(`${path}.1`, seg1);
+  writeFileSync(path, active);
+  assert.equal(await cursorStatus(path), []);
+  await commitCursor(path, 'mid', 700);
+  await commitCursor(path, 'done', 1019);
+  await commitCursor(path, 'zero', 0);
+  const byName = new Map((await cursorStatus(path)).map((c) => [c.name, c]));
+  const after = (text: string, seq: number): number => text.length - text.indexOf(`{"seq":${seq + 1},`);
+  assert.is(byName.get('mid')!.lagEvents, 319);
+  assert.is(byName.get('mid')!.lagBytes, after(seg1, 700) + active.length);
+  assert.not.ok(byName.get('mid')!.approximate);
+  assert.is(byName.get('done')!.lagEvents, 0);
+  assert.is(byName.get('done')!.lagBytes, 0);
+  assert.is(byName.get('zero')!.lagEvents, 1019);
+  assert.is(byName.get('zero')!.lagBytes, after(seg2, 0) + seg1.length + active.length);
+  await compress(path);
+  const gz = (await cursorStatus(path)).find((c) => c.name === 'mid')!;
+  assert.ok(gz.approximate);
+  assert.ok(Math.abs(gz.lagBytes - (after(seg1, 700) + active.length)) < 200, `estimate ${gz.lagBytes}`);
 });
 
 test.after(async () => {
