@@ -10,7 +10,7 @@
 // in the meantime is harmless. Writers stall for D only: milliseconds, not the file's size.
 import { fstatSync, unlinkSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, WalError } from '@threadwal/core';
+import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
 import { openSegments, closeSegments, locate, type SegmentFile } from './snapshot.js';
 import { SegmentRewriter } from './segment-rewriter.js';
@@ -200,6 +200,14 @@ function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResu
   writeMetaNextSeq(path, nextSeqFor(path, lastSeqOfFile(path)));
   if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during cleanup`, { path });
   for (const { p, where } of live) {
+    // A compressed twin of a plain segment (a compress killed before its unlink) holds the
+    // old lines: it goes with the segment, or it would bring them back.
+    const twin = where !== path && !where.endsWith(COMPRESSED_SUFFIX) && statSync(where + COMPRESSED_SUFFIX, { throwIfNoEntry: false }) ? where + COMPRESSED_SUFFIX : null;
+    if (twin) {
+      const t = tempPath(path);
+      renameSync(twin, t);
+      trash.push(t);
+    }
     if (p.rw === null || (p.rw.written === 0 && p.seg.index !== 0)) {
       const t = tempPath(path);
       renameSync(where, t);

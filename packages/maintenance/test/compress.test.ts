@@ -140,6 +140,29 @@ test('a crash between rename and unlink leaves both: readers take the plain one 
   assert.equal(await seqs(path), range(0, 310));
 });
 
+test('cleanup of a plain segment with a leftover .gz twin removes the twin too (the old lines never come back)', async () => {
+  const path = wal();
+  writeSegment(`${path}.2`, lines(0, 10, () => 1000), 2000);
+  writeSegment(`${path}.1`, lines(10, 10, (s) => (s < 15 ? 1000 : TS)), 2000);
+  writeFileSync(path, lines(20, 5, () => TS));
+  copyFileSync(`${path}.1`, `${path}.1.bak`);
+  copyFileSync(`${path}.2`, `${path}.2.bak`);
+  await compress(path);
+  // as if compress had been killed between its rename and its unlink, for both
+  copyFileSync(`${path}.1.bak`, `${path}.1`);
+  copyFileSync(`${path}.2.bak`, `${path}.2`);
+  utimesSync(`${path}.2`, 2000, 2000);
+  rmSync(`${path}.1.bak`);
+  rmSync(`${path}.2.bak`);
+  const r = await cleanup(path, 100, { now: TS });
+  assert.is(r.removed, 15);
+  assert.not.ok(existsSync(`${path}.2.gz`) || existsSync(`${path}.2`));
+  assert.not.ok(existsSync(`${path}.1.gz`), 'the rewritten segment\'s old twin is gone');
+  assert.equal(await seqs(path), range(15, 25));
+  await compress(path);
+  assert.equal(await seqs(path), range(15, 25));
+});
+
 test('a truncated or damaged .gz is ECORRUPT, never a shorter valid segment', async () => {
   const path = wal();
   layout(path);

@@ -20,7 +20,7 @@ export function registerCompress(program: Command): void {
     .command('compress')
     .description('gzip the rotated segments (<path>.N → <path>.N.gz); readers read them transparently')
     .argument('<path>', 'the WAL file')
-    .addOption(new Option('--level <n>', 'gzip level, 1 (fastest) to 9 (smallest)').argParser(level).default(6))
+    .addOption(new Option('--level <n>', 'gzip level, 1 (fastest) to 9 (smallest)').argParser(level).default(1))
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nSafe while writers append; the active file is never compressed. A crash leaves the plain\nsegment or the finished .gz, never neither.\n\nExample:\n  threadwal compress app.wal --level 1')
     .action(async (input: string, opts: { level: number; json?: boolean }) => {
