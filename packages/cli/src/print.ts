@@ -10,6 +10,8 @@ export interface PrintOptions {
   follow: boolean;
   format: RecordFormat;
   signal?: AbortSignal;
+  /** Print only the records it accepts (--min-level, --job). */
+  filter?: (r: WalRecord) => boolean;
   /** Show a progress bar for this many bytes (the segments' total); undefined: no bar. */
   progressBytes?: number;
 }
@@ -31,7 +33,9 @@ export async function printRecords(path: string, opts: PrintOptions): Promise<nu
   let count = 0;
   try {
     for await (const record of readWal(path, { fromSeq: opts.fromSeq, follow: opts.follow, signal })) {
+      if (opts.filter && !opts.filter(record as WalRecord)) continue;
       const line = format(record as WalRecord);
+      if (line === null) continue;
       if (bar) {
         bytes += (opts.format === 'json' ? line.length : formatJson(record as WalRecord).length) + 1;
         if (++count % PROGRESS_EVERY === 0) bar.update(bytes);

@@ -1,7 +1,7 @@
 // The public face of a client: the same API on the main thread (openWal) and in any other
 // thread (connectWal). Events go through the Batcher; everything else through the WalSource.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, openWriter, type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult } from '@threadwal/core';
+import { WalError, openWriter, openWriterNow, type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult } from '@threadwal/core';
 import { Batcher } from './batcher.js';
 import { exportSource, importSource, type WalSource } from './control.js';
 import { registerExitFlush } from './exit.js';
@@ -46,6 +46,21 @@ export class Wal<T extends string = WalEventType> {
   /** Appends without a promise; throws EBACKPRESSURE (nothing queued) past maxPendingBytes. Errors surface on the next flush(). */
   appendNoWait(event: WalEvent<T>): void {
     this.#batcher.appendNoWait(event);
+  }
+
+  /**
+   * append() with `output` given as JSON text already (one JSON value, no raw line break),
+   * stored byte for byte: no parse, no re-serialization. The check is cheap (first and last
+   * character, line breaks, maxEventBytes), so what lies between is the caller's word.
+   * `event` must not hold an `output` of its own. Same seq and durability as append().
+   */
+  appendRaw(event: Omit<WalEvent<T>, 'output'>, output: string): Promise<number> {
+    return this.#batcher.appendRaw(event, output);
+  }
+
+  /** appendNoWait() with `output` as JSON text already (see appendRaw). */
+  appendRawNoWait(event: Omit<WalEvent<T>, 'output'>, output: string): void {
+    this.#batcher.appendRawNoWait(event, output);
   }
 
   /** Resolves when everything this client appended before the call is durable. */
@@ -132,6 +147,26 @@ export async function openWal<T extends string = WalEventType>(path: string, opt
     await host.release();
     throw err;
   }
+}
+
+/**
+ * openWal without the wait, for synchronous callers (pinoDestination): the writer thread is
+ * spawned and a data port posted to it before this returns, so events appended at once are
+ * kept in order and flushSync (the exit hook's too) makes them durable once the thread is up.
+ * `ready` settles when the thread opened the file; on failure the events appended meanwhile
+ * reject (appendNoWait ones on the next flush()). `nextSeq()` is 0 until the first ack.
+ */
+export function openWalNow<T extends string = WalEventType>(path: string, options: WalOptions = {}): { wal: Wal<T>; ready: Promise<void> } {
+  const clientOptions = resolveClientOptions(options);
+  const { maxPendingBytes: _p, maxEventBytes: _e, flushSyncTimeoutMs: _f, ...writerOptions } = options;
+  const host = openWriterNow(path, writerOptions);
+  const conn = host.connectNow();
+  if (!conn) {
+    void host.release();
+    throw new WalError('ECLOSED', 'the WAL is closed', { path });
+  }
+  const wal = new Wal<T>(host, clientOptions, conn, () => host.release());
+  return { wal, ready: host.started };
 }
 
 /** In another thread: a client over a port from `wal.port()`, writing straight to the writer thread. */

@@ -2,8 +2,8 @@
 // The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
 export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
-export { encodeBody, encodeLine, parseLine, peekSeq, tooBig } from './format.js';
-export { writeBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.js';
+export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } from './format.js';
+export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.js';
 export type { WalEvent, WalEventType, WalRecord } from './format.js';
 export { resolveWriterOptions, isPositiveInt } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
@@ -12,6 +12,6 @@ export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline } from './recover.j
 export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';
 export { installWalErrorTransfer } from './comlink-errors.js';
-export { openWriter, canonicalWalPath, WriterHost, releaseWriterLocksAtExit } from './writer.js';
+export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterLocksAtExit, rearmWriterLocksAtExit } from './writer.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';
