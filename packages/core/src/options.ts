@@ -27,6 +27,8 @@ export interface WriterOptions {
    * (default 5 when only `every` is given). Default off.
    */
   rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false;
+  /** `'crc32c'`: end each line with a `"crc32c"` checksum field that readWal and verify check. Default off. */
+  checksum?: 'crc32c' | false;
   /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
   faultInjection?: string;
 }
@@ -40,6 +42,8 @@ export interface ResolvedWriterOptions {
   /** maxSizeBytes is Infinity when only time rotates; everyMs/utc only when `every` was given. */
   rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean } | false;
   faultInjection: string | undefined;
+  /** Present only when on. */
+  checksum?: 'crc32c';
 }
 
 /** wal.rotate()'s default too. */
@@ -86,11 +90,14 @@ export function resolveWriterOptions(o: WriterOptions = {}): ResolvedWriterOptio
       resolvedRotate.utc = rotate.utc ?? false;
     }
   }
+  const checksum = o.checksum ?? false;
+  if (checksum !== false && checksum !== 'crc32c') throw bad('checksum', "'crc32c' or false", checksum);
   const faultInjection = o.faultInjection;
   if (faultInjection !== undefined && typeof faultInjection !== 'string') throw bad('faultInjection', 'a string', faultInjection);
   return {
     durability, lock, lockStaleMs, lockTimeoutMs, maxBatchBytes,
     rotate: resolvedRotate,
     faultInjection,
+    ...(checksum ? { checksum } : {}),
   };
 }

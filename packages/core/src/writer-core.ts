@@ -12,6 +12,7 @@ import { PathLock } from './lock.js';
 import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
 import { RotationClock } from './rotate-clock.js';
+import { Stamper } from './checksum.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
 
@@ -56,10 +57,13 @@ export class Writer {
   readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
   /** Time-based rotation (rotate.every), else null. */
   readonly #clock: RotationClock | null;
+  /** Per-line checksums (checksum: 'crc32c'), else null. */
+  readonly #stamper: Stamper | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
     this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
+    this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#file = new ActiveFile(path);
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
@@ -186,10 +190,13 @@ export class Writer {
   #write(take: Pending[]): void {
     const file = this.#file;
     const first = file.nextSeq;
-    const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
+    const framed = this.#framer.frame(take, first);
+    const { count, firsts, errors } = framed;
+    let { out, len } = framed;
     // A malformed batch (only a buggy client sends one) is rejected alone.
     for (let i = 0; i < take.length; i++) if (errors[i]) this.#nack([take[i]!], errors[i]!);
     if (count === 0) return;
+    if (this.#stamper) ({ out, len } = this.#stamper.stamp(out, len, count));
     try {
       file.write(out, len);
     } catch (err) {

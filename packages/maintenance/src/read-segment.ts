@@ -4,7 +4,7 @@
 import { read } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
-import { fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
+import { checkLineChecksum, fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
 import { BadRun, nextNewline } from './lines.js';
 import { GzReader } from './gz-reader.js';
 import type { SegmentFile } from './snapshot.js';
@@ -110,6 +110,12 @@ export class Cursor {
         if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(buf.toString('utf8', s, e));
       } catch {
         // not a record
+      }
+      // A line with a checksum (checksum: 'crc32c') that does not match is corruption even though it parses.
+      if (rec !== undefined && rec.crc32c !== undefined) {
+        const sum = checkLineChecksum(buf, s, e);
+        if (sum === 'bad') rec = undefined;
+        else if (sum === 'ok') delete rec.crc32c;
       }
       if (rec === undefined) this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
       if (rec !== undefined && !this.#good(st)) break;

@@ -4,7 +4,7 @@
 // that fails the cheap check is JSON.parsed (so a valid line in another field order still
 // counts); `deep` JSON.parses every line.
 import { isUtf8 } from 'node:buffer';
-import { parseLine, readMetaNextSeq, WalError } from '@threadwal/core';
+import { checkLineChecksum, parseLine, readMetaNextSeq, WalError } from '@threadwal/core';
 import { checkRecord } from './record-check.js';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { LineScanner, type OnLine } from './line-scanner.js';
@@ -17,6 +17,8 @@ import type { SegmentReport, VerifyReport } from './types.js';
 
 /** Seq of a valid line (one parseLine, and so readWal, accepts), or -1. */
 function lineSeq(buf: Buffer, s: number, e: number, clean: boolean, deep: boolean): number {
+  // A checksum that does not match (checksum: 'crc32c') makes a line bad even if it parses.
+  if (checkLineChecksum(buf, s, e) === 'bad') return -1;
   if (!deep && clean) {
     const seq = checkRecord(buf, s, e);
     if (seq >= 0) return seq;

@@ -2,13 +2,14 @@
 // ratio and peak RSS at levels 1 and 6; readWal over the compressed segment in MB/s of
 // plain output; and a writer's append latency alone and while compress runs. Not a test:
 //   node scripts/build.mjs && node packages/maintenance/dist/test/bench/lifecycle-bench.js [dir] [scenario...]
-// scenarios: gzip, read, latency. Each measurement runs in a fresh process (its own peak RSS).
+// scenarios: gzip, read, latency, checksum (the writer thread's cost per line of `checksum: 'crc32c'`). Each measurement runs in a fresh process (its own peak RSS).
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, statSync, copyFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compress, readWal, closePool } from '../../src/index.js';
+import { Stamper } from '@threadwal/core';
 
 const GB = 1024 * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -87,6 +88,11 @@ async function main(): Promise<void> {
   const dir = dirArg && dirArg !== '-' ? dirArg : mkdtempSync(join(tmpdir(), 'threadwal-lc-bench-'));
   const want = (s: string): boolean => only.length === 0 || only.includes(s);
   console.log(`dir ${dir}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (want('checksum')) checksumCost();
+  if (only.length > 0 && only.every((s) => s === 'checksum')) {
+    if (!dirArg || dirArg === '-') rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const path = join(dir, 'lc.wal');
   const plain = join(dir, 'plain-1g');
   gen(plain, GB);
@@ -128,8 +134,24 @@ async function main(): Promise<void> {
       console.log(`append latency µs, ${phase}: ${await app}${op ? `  compress: ${op}` : ''}`);
     }
   }
-  if (!dirArg) rmSync(dir, { recursive: true, force: true });
+  if (!dirArg || dirArg === '-') rmSync(dir, { recursive: true, force: true });
   console.log(`load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+/** ns per ~200-byte line that stamping a framed 4 MiB batch adds (best of 5 rounds, one thread). */
+function checksumCost(): void {
+  let text = '';
+  for (let i = 0; text.length < 4 * MB; i++) text += `{"seq":${1_000_000 + i},"ts":1715800000,"type":"job_completed","job_id":"job-${i}","capability":"FileRead","output":{"ok":true,"rows":${i % 977},"path":"/srv/data/${i % 9973}.json"}}\n`;
+  const buf = Buffer.from(text);
+  const count = text.split('\n').length - 1;
+  const st = new Stamper();
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t0 = process.hrtime.bigint();
+    st.stamp(buf, buf.length, count);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / count);
+  }
+  console.log(`checksum crc32c: ${best.toFixed(0)} ns per ${Math.round(buf.length / count)}-byte line on the writer thread (0 on the producer), ${(buf.length / 1e6 / (best * count / 1e9)).toFixed(0)} MB/s`);
 }
 
 const [mode, a, b, c] = process.argv.slice(2);
