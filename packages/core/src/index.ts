@@ -14,5 +14,7 @@ export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';
 export { installWalErrorTransfer } from './comlink-errors.js';
 export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterLocksAtExit, rearmWriterLocksAtExit } from './writer.js';
+export { resolveWalPath, walExists } from './wal-path.js';
+export type { ResolveWalPathOptions } from './wal-path.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';

@@ -2,12 +2,11 @@
 // forwards the control plane (comlink), and restarts the thread after it died. One host per
 // real path per thread that calls openWriter; it never imports the worker entry.
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { dirname, basename, join, resolve } from 'node:path';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire } from './errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { LockBoard } from './lock-board.js';
+import { resolveWalPath } from './wal-path.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from './options.js';
 import {
   SAB_SLOTS, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD,
@@ -42,16 +41,9 @@ export function rearmWriterLocksAtExit(): void {
   for (const host of live) host.rearmLockAtExit();
 }
 
-/** The path a WAL is keyed by: the real directory (created if missing) plus the file name. */
+/** The path a WAL is keyed by: resolveWalPath's (see wal-path.ts), its directory created if missing. */
 export function canonicalWalPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', 'path must be a non-empty string');
-  const abs = resolve(path);
-  mkdirSync(dirname(abs), { recursive: true });
-  try {
-    return realpathSync(abs);
-  } catch {
-    return join(realpathSync(dirname(abs)), basename(abs));
-  }
+  return resolveWalPath(path, { createDir: true });
 }
 
 /** Opens (or shares) the writer thread for `path`. Each call must be paired with `release()`. */

@@ -1,9 +1,9 @@
 // cleanup(): the seed's `WalWriter::cleanup`, streamed, off the caller's thread, and safe
 // for live writers (see cleanup-job.ts).
-import { resolve } from 'node:path';
 import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
-import { checkFunction, checkNonNegativeInt, checkObject, checkPath, checkSignal, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
+import { checkFunction, checkNonNegativeInt, checkObject, checkSignal, resolveLock } from './options.js';
 import { resolveRetention, runRetentionJob } from './retention.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
 
@@ -12,7 +12,6 @@ import type { CleanupOptions, CleanupResult } from './types.js';
  * the log (an old event after a newer one stays, so seq stays gapless).
  */
 export async function cleanup(path: string, maxAgeSecs: number, options: CleanupOptions = {}): Promise<CleanupResult> {
-  const abs = resolve(checkPath(path));
   checkNonNegativeInt(maxAgeSecs, 'maxAgeSecs');
   checkObject(options);
   checkFunction(options.onProgress, 'options.onProgress');
@@ -22,6 +21,7 @@ export async function cleanup(path: string, maxAgeSecs: number, options: Cleanup
   const lock = resolveLock(options);
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const cutoff = now - maxAgeSecs;
+  const abs = walTarget(path);
   const r = await runJob<CleanupResult>(abs, (control) => ({ type: 'cleanup', path: abs, cutoff, lock, control }), options);
   if (policy) r.retention = await runRetentionJob(abs, policy, now, lock);
   return r;

@@ -1,8 +1,8 @@
 // compress(): gzip the plain rotated segments in the pool (see compress-job.ts).
-import { resolve } from 'node:path';
 import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
-import { checkFunction, checkObject, checkPath, checkSignal, resolveLock } from './options.js';
+import { checkFunction, checkObject, checkSignal, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
 import type { LockSettings } from './protocol.js';
 import type { CompressOptions, CompressResult } from './types.js';
 
@@ -26,7 +26,8 @@ export function runCompressJob(path: string, level: number, minIndex: number, lo
 
 /** Replaces every plain rotated segment `{path}.N` by `{path}.N.gz`, crash-safe; readers read both. */
 export async function compress(path: string, options: CompressOptions = {}): Promise<CompressResult> {
-  const abs = resolve(checkPath(path));
   const level = resolveCompress(options);
-  return runCompressJob(abs, level, 1, resolveLock(options), options);
+  const lock = resolveLock(options);
+  const abs = walTarget(path);
+  return runCompressJob(abs, level, 1, lock, options);
 }

@@ -4,13 +4,12 @@
 // holds the cursor a binary search over line starts finds its offset (a few small reads).
 // In a compressed one the bytes are estimated from its seq range (`approximate`).
 import { readSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { lastSeqOfFile, nextSeqFor, peekSeq } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { firstLineKeys, lastLineKeys } from './tail.js';
 import { readGzipMeta } from './gz-format.js';
 import { listCursors, type CursorInfo } from './cursors.js';
-import { checkPath } from './options.js';
+import { walTarget } from './wal-target.js';
 
 /** One cursor and how far behind it is. */
 export interface CursorStatus extends CursorInfo {
@@ -79,7 +78,7 @@ function offsetAfter(seg: SegmentFile, seq: number): number {
 
 /** Every cursor of `path` with its lag. */
 export async function cursorStatus(path: string): Promise<CursorStatus[]> {
-  const abs = resolve(checkPath(path));
+  const abs = walTarget(path);
   const cursors = await listCursors(abs);
   if (cursors.length === 0) return [];
   const lastSeq = nextSeqFor(abs, lastSeqOfFile(abs)) - 1;

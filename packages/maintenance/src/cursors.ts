@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WalError } from '@threadwal/core';
+import { WalError, resolveWalPath } from '@threadwal/core';
 
 /** One cursor as stored. */
 export interface CursorInfo {
@@ -22,9 +22,9 @@ export interface CursorInfo {
 
 const NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
-/** `{path}.cursors`. */
+/** `{path}.cursors`, beside the real file (symlinks resolved as everywhere in threadwal). */
 export function cursorsDir(path: string): string {
-  return `${path}.cursors`;
+  return `${resolveWalPath(path)}.cursors`;
 }
 
 /** Throws EINVAL unless `name` is 1–128 of `A-Z a-z 0-9 . _ -`, not starting with a dot. */

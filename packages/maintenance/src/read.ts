@@ -6,13 +6,13 @@
 // the lock, after checking dev+ino), then opens the segments again and continues after the
 // last seq it yielded.
 import { statSync, fstatSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WalError, peekSeq, type WalRecord } from '@threadwal/core';
+import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { Cursor, readSegment, type ReadState } from './read-segment.js';
+import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
 import { parseGzipMeta } from './gz-format.js';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
+import { walTarget } from './wal-target.js';
 import { checkCursorName, commitCursor, readCursor } from './cursors.js';
 import type { ReadOptions } from './types.js';
 
@@ -23,6 +23,8 @@ const NL = 0x0a;
 export interface WalReader<T extends string = string> extends AsyncIterableIterator<WalRecord<T>> {
   /** Bad lines skipped so far (with `onCorrupt: 'skip'`). */
   readonly skipped: number;
+  /** Where they were: runs of consecutive bad lines, in reading order (the first 100 runs). */
+  readonly skips: readonly SkippedRun[];
   /** Bytes of the active file's torn tail left unread. */
   readonly tornBytes: number;
   /**
@@ -34,9 +36,14 @@ export interface WalReader<T extends string = string> extends AsyncIterableItera
   commit(seq?: number): Promise<number>;
 }
 
-/** Reads the records of `path` in seq order across its segments; with `follow`, keeps reading new ones until `signal` aborts. */
+/**
+ * Reads the records of `path` in seq order across its segments; with `follow`, keeps reading
+ * new ones until `signal` aborts. The first `next()` rejects with WalError ENOENT when no
+ * part of the log exists (no file, no rotated segment, no `.meta`); with `follow` it waits
+ * for the log to appear instead, as `tail -F` does.
+ */
 export function readWal<T extends string = string>(path: string, options: ReadOptions = {}): WalReader<T> {
-  const abs = resolve(checkPath(path));
+  checkPath(path);
   checkObject(options);
   const fromSeq = checkNonNegativeInt(options.fromSeq ?? 0, 'options.fromSeq');
   const follow = options.follow ?? false;
@@ -47,17 +54,18 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
   const cursor = options.cursor === undefined ? undefined : checkCursorName(options.cursor, 'options.cursor');
-  const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, tornBytes: 0 };
-  const gen = records(abs, st, follow, options.signal, pollMs, cursor);
+  const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0 };
+  const gen = records(path, st, follow, options.signal, pollMs, cursor);
   const commit = async (seq: number = st.yielded): Promise<number> => {
-    if (cursor === undefined) throw new WalError('EINVAL', 'commit() needs readWal(path, { cursor: name })', { path: abs });
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new WalError('EINVAL', `seq must be an integer >= 0, got ${String(seq)}`, { path: abs });
+    if (cursor === undefined) throw new WalError('EINVAL', 'commit() needs readWal(path, { cursor: name })', { path });
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new WalError('EINVAL', `seq must be an integer >= 0, got ${String(seq)}`, { path });
     // Never past what was read: a consumer that commits what it has not seen would skip it after a restart.
-    if (seq > st.yielded) throw new WalError('EINVAL', `cannot commit seq ${seq}: this reader has yielded up to ${st.yielded}`, { path: abs });
-    return commitCursor(abs, cursor, seq);
+    if (seq > st.yielded) throw new WalError('EINVAL', `cannot commit seq ${seq}: this reader has yielded up to ${st.yielded}`, { path });
+    return commitCursor(walTarget(path, { allowMissing: true }), cursor, seq);
   };
   Object.defineProperties(gen, {
     skipped: { get: () => st.skipped },
+    skips: { get: () => st.skips },
     tornBytes: { get: () => st.tornBytes },
     commit: { value: commit },
   });
@@ -94,7 +102,18 @@ async function lastSeqOf(seg: SegmentFile): Promise<number> {
   return seq < 0 ? Infinity : seq;
 }
 
-async function* records(path: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number, cursor: string | undefined): AsyncGenerator<WalRecord> {
+/** The resolved WAL `input` names; while following, waits for it to exist, resolving the name again each time (it may appear as a new symlink). */
+async function target(input: string, follow: boolean, signal: AbortSignal | undefined, pollMs: number): Promise<string | undefined> {
+  for (;;) {
+    const path = walTarget(input, { allowMissing: follow });
+    if (walExists(path)) return path;
+    if (!(await sleep(pollMs, signal))) return undefined;
+  }
+}
+
+async function* records(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number, cursor: string | undefined): AsyncGenerator<WalRecord> {
+  const path = await target(input, follow, signal, pollMs);
+  if (path === undefined) return;
   // The cursor is read when iteration starts, so a reader made before a commit still sees it.
   if (cursor !== undefined) st.fromSeq = Math.max(st.fromSeq, (await readCursor(path, cursor)) + 1);
   while (!signal?.aborted) {

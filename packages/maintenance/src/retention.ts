@@ -1,9 +1,9 @@
 // applyRetention(): deletes the rotated segments a retention policy no longer keeps (see
 // retention-job.ts), and the options check shared with rotate() and cleanup().
-import { resolve } from 'node:path';
 import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
-import { checkObject, checkPath, resolveLock } from './options.js';
+import { checkObject, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
 import { toBytes, toSecs } from './human-units.js';
 import { checkCursorName } from './cursors.js';
 import type { LockSettings, RetentionPolicy } from './protocol.js';
@@ -54,9 +54,9 @@ export async function runRetentionJob(path: string, policy: RetentionPolicy, now
  * of their newest event, by total size), under the writers' lock, earlier runs' segments included.
  */
 export async function applyRetention(path: string, policy: RetentionOptions, options: RetentionRunOptions = {}): Promise<RetentionResult> {
-  const abs = resolve(checkPath(path));
   const resolved = resolveRetention(policy, 'policy');
   checkObject(options);
   const now = checkNow(options.now);
-  return runRetentionJob(abs, resolved, now, resolveLock(options));
+  const lock = resolveLock(options);
+  return runRetentionJob(walTarget(path), resolved, now, lock);
 }

@@ -1,7 +1,7 @@
 // rotate(): the seed's `WalWriter::rotate`, made safe for live writers (see rotate-job.ts).
-import { resolve } from 'node:path';
 import { runJob } from './pool.js';
-import { checkNonNegativeInt, checkObject, checkPath, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
+import { checkNonNegativeInt, checkObject, resolveLock } from './options.js';
 import { checkNow, resolveRetention, runRetentionJob } from './retention.js';
 import { runCompressJob, DEFAULT_GZIP_LEVEL } from './compress.js';
 import { WalError } from '@threadwal/core';
@@ -12,7 +12,6 @@ import type { RotateOptions, RotateResult } from './types.js';
  * `.1 → .2 …`, keeping at most `maxRotations` rotated files) and leaves a fresh empty one.
  */
 export async function rotate(path: string, maxSizeBytes: number, maxRotations: number, options: RotateOptions = {}): Promise<RotateResult> {
-  const abs = resolve(checkPath(path));
   checkNonNegativeInt(maxSizeBytes, 'maxSizeBytes');
   checkNonNegativeInt(maxRotations, 'maxRotations');
   checkObject(options);
@@ -20,6 +19,7 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const gz = options.compress ?? false;
   if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
+  const abs = walTarget(path);
   const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
   // Retention first: no point compressing what it is about to delete.
   if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);

@@ -211,8 +211,10 @@ test('follow reads on across a rotation whose older segment is compressed', asyn
   assert.equal(got, range(0, 10));
 });
 
-test('bad options: EINVAL', async () => {
+test('bad options: EINVAL; no WAL: ENOENT', async () => {
   const path = wal();
+  await expectCode(() => compress(path), 'ENOENT');
+  writeFileSync(path, '');
   await expectCode(() => compress(path, { level: 0 }), 'EINVAL');
   await expectCode(() => compress(path, { format: 'zstd' as never }), 'EINVAL');
   await expectCode(() => rotate(path, 0, 1, { compress: 'brotli' as never }), 'EINVAL');

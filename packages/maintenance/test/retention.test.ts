@@ -131,10 +131,14 @@ test('bad policies fail with EINVAL naming the field', async () => {
   assert.match((e as Error).message, /policy\.maxAge/);
 });
 
-test('a WAL with no segments: nothing to do', async () => {
+test('a WAL with no rotated segment: nothing to do; no WAL at all: ENOENT', async () => {
   const path = wal();
+  await expectCode(() => applyRetention(path, { maxSegments: 0 }), 'ENOENT');
+  writeFileSync(path, lines(0, 3, () => TS));
   const r = await applyRetention(path, { maxSegments: 0, maxTotalBytes: 0 });
   assert.is(r.deletedSegments, 0);
+  assert.ok(r.overBudget);
+  assert.equal(await seqs(path), [0, 1, 2]);
 });
 
 test.after(async () => {
