@@ -60,6 +60,9 @@ const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.lock$/, 'the lock directory of the WAL'],
   [/^(.+)\.lock\.want$/, 'the lock-wanted hint of the WAL'],
   [/^(.+)\.cleanup-\d+-[0-9a-f]+\.tmp$/, 'a temp file of a cleanup of the WAL'],
+  // issue 13: gzip of a rotated segment, and the consumer cursors' directory
+  [/^(.+)\.[1-9][0-9]{0,8}\.gz$/, 'a compressed rotated segment of the WAL'],
+  [/^(.+)\.cursors$/, 'the consumer cursors directory of the WAL'],
 ];
 
 /** True for a small regular file holding `{"next_seq":N}`, what core writes to `{path}.meta`. */

@@ -87,6 +87,18 @@ test('cleanup --until-committed keeps what the shipper has not read; --max-total
   assert.match(forced.stderr, /cursor 'shipper' had not committed/);
 });
 
+test('naming a compressed segment or the cursors directory points at the WAL itself', async () => {
+  const path = wal();
+  layout(path);
+  await threadwal(['compress', path]);
+  commit(path, 'c', 1);
+  for (const side of [`${path}.2.gz`, `${path}.cursors`]) {
+    const r = await threadwal(['cat', side]);
+    assert.not.equal(r.code, 0);
+    assert.match(r.stderr, /not a WAL: name the WAL itself/);
+  }
+});
+
 test('bad retention values are usage errors', async () => {
   const path = wal();
   layout(path);
