@@ -7,7 +7,8 @@ export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.
 export type { WalEvent, WalEventType, WalRecord } from './format.js';
 export { resolveWriterOptions, isPositiveInt } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
-export { segmentPath, segmentPaths, rotatedIndexes, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments } from './segments.js';
+export { segmentPath, segmentPaths, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments } from './segments.js';
+export { crc32c, checkLineChecksum, CHECKSUM_BYTES, Stamper } from './checksum.js';
 export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline } from './recover.js';
 export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';

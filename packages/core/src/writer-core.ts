@@ -11,6 +11,8 @@ import { Framer } from './frame.js';
 import { PathLock } from './lock.js';
 import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
+import { RotationClock } from './rotate-clock.js';
+import { Stamper } from './checksum.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, nextBatchId, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
@@ -71,9 +73,15 @@ export class Writer {
   readonly #stats = { events: 0, bytes: 0, batches: 0, fsyncs: 0, maxBatch: 0, rotations: 0, durableSeq: -1 };
   /** THREADWAL_TRACE only: this cycle's stamps (trace.ts), [cycle, locked, written, synced, end of the previous cycle]. */
   readonly #t = TRACE ? [0, 0, 0, 0, 0] : null;
+  /** Time-based rotation (rotate.every), else null. */
+  readonly #clock: RotationClock | null;
+  /** Per-line checksums (checksum: 'crc32c'), else null. */
+  readonly #stamper: Stamper | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
+    this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
+    this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#file = new ActiveFile(path);
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
@@ -202,6 +210,8 @@ export class Writer {
     try {
       this.#file.revalidate();
       if (this.#t) this.#t[1] = absNow();
+      // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
+      if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#commit(take);
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
@@ -232,10 +242,13 @@ export class Writer {
   #write(take: Pending[]): void {
     const file = this.#file;
     const first = file.nextSeq;
-    const { out, len, count, firsts, errors } = this.#framer.frame(take, first);
+    const framed = this.#framer.frame(take, first);
+    const { count, firsts, errors } = framed;
+    let { out, len } = framed;
     // A malformed batch (only a buggy client sends one) is rejected alone.
     for (let i = 0; i < take.length; i++) if (errors[i]) this.#nack([take[i]!], errors[i]!);
     if (count === 0) return;
+    if (this.#stamper) ({ out, len } = this.#stamper.stamp(out, len, count));
     try {
       file.write(out, len);
     } catch (err) {
@@ -283,9 +296,9 @@ export class Writer {
     threadTrace.record('writer: post acks', t[4] - t[3]!);
   }
 
-  #maybeRotate(): void {
+  #maybeRotate(timeDue = false): void {
     const auto = this.#opts.rotate;
-    const due = auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0;
+    const due = timeDue || (auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0);
     if (!due && this.#rotations.length === 0) return;
     // Renames need the lock as much as writes do (and the exiting owner thread may have taken it).
     if (!this.#lock.stillOurs() || !this.#lock.enter()) return; // retried next cycle
@@ -307,6 +320,7 @@ export class Writer {
         shiftSegments(file.path, keep, file.nextSeq);
         file.closeFd();
         file.open();
+        this.#clock?.reset();
         this.#stats.rotations += 1;
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
