@@ -36,6 +36,11 @@ export interface ShipOptions {
   pollMs?: number;
   /** How often the client pings the server (to notice a dead one), ms. Default 2000. */
   pingIntervalMs?: number;
+  /**
+   * The maintenance consumer cursor (`{wal}.cursors/`) committed with every checkpoint, so
+   * retention keeps what is not shipped yet. Default: `name`; false: none.
+   */
+  cursor?: string | false;
   /** Where the last acked seq is kept. Default: FileCheckpoint(walPath, name). */
   checkpoint?: Checkpoint;
   /** Extra NATS connection options (user/pass, token, authenticator, tls…). */
@@ -53,6 +58,7 @@ export interface ResolvedShipOptions extends Required<Pick<ShipOptions, 'stream'
   servers: string[];
   backoff: BackoffOptions;
   checkpoint: Checkpoint | undefined;
+  cursor: string | false;
   connectOptions: Partial<NodeConnectionOptions>;
   signal: AbortSignal | undefined;
   onStatus: ShipOptions['onStatus'];
@@ -81,6 +87,7 @@ export function resolveShipOptions(o: ShipOptions): ResolvedShipOptions {
   if (typeof o.subject !== 'string' || !SUBJECT.test(o.subject)) throw bad(`options.subject must be a literal subject (no wildcards), got ${String(o.subject)}`);
   const name = o.name ?? 'ship';
   if (typeof name !== 'string' || !NAME.test(name)) throw bad(`options.name must be letters, digits, - and _, got ${String(name)}`);
+  if (o.cursor !== undefined && o.cursor !== false && (typeof o.cursor !== 'string' || !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(o.cursor))) throw bad(`options.cursor must be a cursor name or false, got ${String(o.cursor)}`);
   for (const k of ['createStream', 'once'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(`options.${k} must be a boolean`);
   const replicas = posInt(o.replicas, 'replicas', 1);
   if (replicas > 5) throw bad('options.replicas must be at most 5');
@@ -98,6 +105,7 @@ export function resolveShipOptions(o: ShipOptions): ResolvedShipOptions {
     pingIntervalMs: posInt(o.pingIntervalMs, 'pingIntervalMs', 2000),
     backoff: o.backoff ?? {},
     checkpoint: o.checkpoint,
+    cursor: o.cursor === undefined ? name : o.cursor,
     connectOptions: o.connectOptions ?? {},
     signal: o.signal,
     onStatus: o.onStatus, onAcked: o.onAcked, onWarning: o.onWarning,

@@ -11,7 +11,7 @@
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
-import { readWal } from '@threadwal/maintenance';
+import { readWal, commitCursor } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
@@ -145,7 +145,11 @@ export class Shipper {
     if (this.#committing) await this.#committing;
     if (this.#base === undefined || this.#acked <= this.#committed) return;
     const state: CheckpointState = { walId: this.#walId, stream: this.options.stream, subject: this.options.subject, base: this.#base, ackedSeq: this.#acked, ts: Date.now() };
+    const cursor = this.options.cursor;
     this.#committing = this.#checkpoint.commit(state).then(
+      // The maintenance cursor is what retention waits for: events <= it are shipped.
+      () => (cursor === false ? undefined : commitCursor(this.walPath, cursor, state.ackedSeq)),
+    ).then(
       () => { this.#committed = Math.max(this.#committed, state.ackedSeq); },
       (err) => { this.#note(err); this.options.onWarning?.(`checkpoint not written: ${(err as Error).message}`); },
     );

@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { openWal } from '@threadwal/client';
-import { rotate } from '@threadwal/maintenance';
+import { rotate, readCursor } from '@threadwal/maintenance';
 import { ship, isShipError, checkpointPath, shippedThrough, type ShipError } from '../src/index.js';
 import { natsAvailable, startServer, freePort, type NatsServer } from '../src/testing.js';
 import { tmpDir, appendEvents, checkStream, report, size } from './helpers.js';
@@ -67,6 +67,7 @@ if (!avail.ok) {
     const c = await checkStream(server.url, stream, path);
     assert.equal(c, { walEvents: N, streamMessages: N, duplicates: 0, gaps: 0, outOfOrder: 0, mismatched: 0, firstProblem: null });
     assert.is(await shippedThrough(path), N - 1);
+    assert.is(await readCursor(path, 'ship'), N - 1, "the maintenance cursor retention waits for says the same");
     const ck = JSON.parse(readFileSync(checkpointPath(path, 'ship'), 'utf8')) as { ackedSeq: number; base: number; stream: string };
     assert.equal([ck.ackedSeq, ck.base, ck.stream], [N - 1, 0, stream]);
     report('100k', { events: N, acks: result.shipped, duplicateAcks: result.duplicates, retries: result.retries, duplicates: c.duplicates, gaps: c.gaps, ms });
