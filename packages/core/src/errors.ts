@@ -1,6 +1,6 @@
 /** Stable error codes; tests and callers branch on these, never on message text. */
 export const WAL_ERROR_CODES = [
-  'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT',
+  'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT', 'EABORTED',
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 

@@ -75,7 +75,7 @@ export class Writer {
 
   info(): OpenInfo {
     const f = this.#file;
-    return { path: f.path, nextSeq: f.nextSeq, size: f.size, tornBytes: f.tornBytes, created: f.created };
+    return { path: f.path, nextSeq: f.nextSeq, size: f.size, tornBytes: f.tornBytes, recovery: f.openCut, created: f.created };
   }
 
   attach(port: MessagePort, sab: SharedArrayBuffer): void {
@@ -88,7 +88,7 @@ export class Writer {
     switch (msg.type) {
       case 'batch': {
         const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
-        if (error) return this.#clients.nack(client, msg.id, toWire(error));
+        if (error) return this.#clients.nack(client, msg.id, msg.count, toWire(error));
         this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count });
         this.#schedule();
         return;
@@ -243,7 +243,7 @@ export class Writer {
 
   #nack(take: Pending[], error: WalError): void {
     const wire = toWire(error);
-    for (const p of take) this.#clients.nack(p.client, p.id, wire);
+    for (const p of take) this.#clients.nack(p.client, p.id, p.count, wire);
   }
 
   /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */

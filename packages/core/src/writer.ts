@@ -47,8 +47,7 @@ export function canonicalWalPath(path: string): string {
 }
 
 /** Opens (or shares) the writer thread for `path`. Each call must be paired with `release()`. */
-export async function openWriter(path: string, options: WriterOptions = {}): Promise<WriterHost> {
-  const resolved = resolveWriterOptions(options);
+export async function openWriter(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): Promise<WriterHost> {
   let key: string;
   try {
     key = canonicalWalPath(path);
@@ -74,6 +73,7 @@ export class WriterHost {
   #board: LockBoard | null = null;
   #control: Remote<WriterControl> | null = null;
   #info: OpenInfo | null = null;
+  #unreportedCut: OpenInfo['recovery'] = null;
   #starting: Promise<void> | null = null;
   #refs = 0;
   #calls = 0;
@@ -145,6 +145,14 @@ export class WriterHost {
     this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
     port1.unref(); // after wrap: comlink's message listener refs the port
     this.#info = info;
+    this.#unreportedCut = info.recovery;
+  }
+
+  /** What opening cut (once per start of the writer thread), for the opener to report; then null. */
+  takeRecoveryReport(): OpenInfo['recovery'] {
+    const cut = this.#unreportedCut;
+    this.#unreportedCut = null;
+    return cut;
   }
 
   #onExit(worker: Worker, code: number): void {
