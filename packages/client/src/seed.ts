@@ -26,7 +26,13 @@ export class WalWriter<T extends string = WalEventType> {
     return this.#wal.nextSeq();
   }
 
+  /** Drains and closes the underlying WAL handle. */
   close(): Promise<void> {
+    return this.#wal.close();
+  }
+
+  /** `await using w = await WalWriter.create(path)`. */
+  [Symbol.asyncDispose](): Promise<void> {
     return this.#wal.close();
   }
 }
