@@ -305,7 +305,7 @@ test('recovering a torn tail of a large file of real lines reads only its tail',
   writeSync(fd, lines(10_000, 1) + torn);
   closeSync(fd);
   const size = statSync(path).size;
-  let r: ReturnType<typeof recoverTail> | undefined;
+  let r: ReturnType<typeof recover> | undefined;
   const read = bytesReadDuring(() => { r = recover(path); });
   assert.is(r!.lastSeq, 10_000);
   assert.is(r!.tornBytes, torn.length);
