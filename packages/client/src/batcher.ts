@@ -2,7 +2,7 @@
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
 import {
-  WalError, encodeBody, fromWire, assertNever, SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED,
+  WalError, encodeBody, fromWire, assertNever, SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
   type Connection, type FromWriterData, type BatchMsg,
 } from '@threadwal/core';
 import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
@@ -27,6 +27,8 @@ interface Held {
 /** Where a batcher gets (and after a writer death, re-gets) its data port. */
 export interface ConnectionSource {
   connect(): Promise<Connection>;
+  /** In a thread that did not open the WAL: resolves with the error to use if that thread is gone, else null. */
+  ownerGone?(): Promise<WalError | null>;
 }
 
 export class Batcher {
@@ -226,20 +228,33 @@ export class Batcher {
     }
   }
 
-  /** The writer thread died (or closed): what was in flight may or may not be on disk, so it rejects with EWORKER. */
+  /**
+   * The writer thread died (or closed): what was in flight may or may not be on disk, so it
+   * rejects with EWORKER, or, when the source says the thread that opened the WAL is gone
+   * (its writer thread went with it), with that error, for good.
+   */
   #onClose(conn: Connection): void {
     if (conn !== this.#conn) return;
     this.#conn = null;
-    this.#sab = null;
+    // Wake (and keep out) flushSync: the host that would mark it may have died with its thread.
+    const sab = this.#sab;
+    if (sab && Atomics.load(sab, SAB_STATE) === STATE_OK) Atomics.store(sab, SAB_STATE, STATE_DEAD);
     if (this.#closed) return;
-    const err = this.#error('EWORKER', 'the writer thread died before these events were acknowledged; the next append restarts it');
-    const lost = [...this.#inflight.values()];
-    this.#inflight.clear();
-    for (const b of lost) {
-      this.#reject(b, err);
-      this.#settle(b);
-    }
-    if (this.#b.count > 0) this.#reconnect();
+    const lost = [...this.#inflight];
+    const fail = (why: WalError | null): void => {
+      if (why?.code === 'ECLOSED') this.#failed ??= why;
+      const err = why ?? this.#error('EWORKER', 'the writer thread died before these events were acknowledged; the next append restarts it');
+      for (const [id, b] of lost) {
+        if (this.#inflight.get(id) !== b) continue;
+        this.#inflight.delete(id);
+        this.#reject(b, err);
+        this.#settle(b);
+      }
+      if (this.#b.count > 0) this.#reconnect();
+    };
+    const check = this.#source.ownerGone;
+    if (check) void check().then(fail, () => fail(null));
+    else fail(null);
   }
 
   #reconnect(): Promise<void> {

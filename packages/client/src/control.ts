@@ -16,6 +16,8 @@ export interface WalSource {
   retain(): void;
   /** Drops a handle; the last one of every thread ends the writer thread. */
   release(): Promise<void>;
+  /** Over a port only: the error to use when the thread that opened the WAL is gone, else null. */
+  ownerGone?(): Promise<WalError | null>;
 }
 
 /** What crosses the port: the source plus the options the other thread's client inherits. */
@@ -128,6 +130,7 @@ export async function importSource(port: MessagePort, timeoutMs: number): Promis
     rotate: (opts) => call(() => remote.rotate(opts), p),
     retain: () => void call(() => remote.retain(), p).catch(() => undefined),
     release: () => call(() => remote.release(), p),
+    ownerGone: () => call(() => remote.path(), p).then(() => null, (e: WalError) => (e.code === 'ECLOSED' ? e : null)),
   };
   return {
     source,
