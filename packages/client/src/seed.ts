@@ -26,7 +26,7 @@ export class WalWriter<T extends string = WalEventType> {
     return this.#wal.nextSeq();
   }
 
-  /** Drains and closes the underlying WAL handle. */
+  /** Flushes and closes the underlying WAL handle. */
   close(): Promise<void> {
     return this.#wal.close();
   }

@@ -128,7 +128,7 @@ export class Wal<T extends string = WalEventType> {
     return this.close();
   }
 
-  /** Drains, detaches, and (for the last handle of a path, in any thread) ends the writer thread. */
+  /** Flushes, detaches, and (for the last handle of a path, in any thread) ends the writer thread. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       let error: unknown;

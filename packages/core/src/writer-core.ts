@@ -279,7 +279,7 @@ export class Writer {
     };
   }
 
-  /** Drains what is queued, then releases the lock and the fd. Later batches reject with ECLOSED. */
+  /** Writes what is queued, then releases the lock and the fd. Later batches reject with ECLOSED. */
   async close(): Promise<void> {
     if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
     this.#closed = true;

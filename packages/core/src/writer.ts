@@ -240,7 +240,7 @@ export class WriterHost {
     return this.#call((c) => c.rotate(opts));
   }
 
-  /** Drops one reference; the last one drains the writer, releases the lock and ends the thread. */
+  /** Drops one reference; the last one lets the writer finish its queue, releases the lock and ends the thread. */
   async release(): Promise<void> {
     if (this.#refs === 0 || --this.#refs > 0) return;
     hosts.delete(this.path);
