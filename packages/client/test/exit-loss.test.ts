@@ -59,6 +59,19 @@ test('events that fit on the small filesystem: nothing reported, exit code 0', (
   });
 });
 
+test('the writer thread dies under appendNoWait events, then process.exit(0): one stderr line (EWORKER, 100 events), exit code 1', () => {
+  const path = tempWal();
+  try {
+    const r = spawnSync(process.execPath, [fixture('nowait-dead-writer.mjs'), path, fixture('die-on-write.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('threadwal:'));
+    assert.is(lines.length, 1, r.stderr);
+    assert.ok(lines[0]!.includes(path) && lines[0]!.includes('EWORKER') && lines[0]!.includes(' 100 appended event(s)'), lines[0]);
+    assert.is(r.status, 1, r.stderr);
+  } finally {
+    rmSync(join(path, '..'), { recursive: true, force: true });
+  }
+});
+
 test('flushSync() and flush() report a stored appendNoWait error even with nothing in flight', async () => {
   const path = tempWal();
   try {
