@@ -3,12 +3,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const APPENDER = fileURLToPath(new URL('../test/fixtures/appender.mjs', import.meta.url));
+
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
 
 function run(args: string[]): Promise<{ code: number | null; acked: number[]; stderr: string }> {
   return new Promise((resolve) => {
@@ -26,7 +38,7 @@ function lines(path: string): Array<{ seq: number; job_id: string; n: number }> 
 }
 
 test('4 processes x 5,000 appends to one path: 20,000 lines, seq 0..19999 once each, in order', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'threadwal-proc-')), 'shared.wal');
+  const path = join(tempDir('threadwal-proc-'), 'shared.wal');
   const results = await Promise.all(['p0', 'p1', 'p2', 'p3'].map((name) => run([path, name, '5000'])));
   for (const r of results) assert.is(r.code, 0, r.stderr);
   const all = lines(path);
@@ -42,7 +54,7 @@ test('4 processes x 5,000 appends to one path: 20,000 lines, seq 0..19999 once e
 });
 
 test('an acked event survives SIGKILL of its process right after the ack', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'threadwal-kill-')), 'kill.wal');
+  const path = join(tempDir('threadwal-kill-'), 'kill.wal');
   const child = spawn(process.execPath, [APPENDER, path, 'k', '1000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const acked = await new Promise<number[]>((resolve) => {
     let out = '';

@@ -32,15 +32,19 @@ function files(first: string): Record<string, string> {
 function run(sources: Record<string, string>, main: string): { status: number | null; stdout: string; stderr: string; dir: string; tsc: string | null } {
   const dir = mkdtempSync(join(tmpdir(), 'threadwal-readme-'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-  mkdirSync(join(dir, 'node_modules', '@threadwal'), { recursive: true });
-  symlinkSync(join(root, 'packages', 'client'), join(dir, 'node_modules', '@threadwal', 'client'));
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(join(root, 'packages', 'threadwal'), join(dir, 'node_modules', 'threadwal'));
   symlinkSync(realpathSync(join(root, 'packages', 'maintenance', 'node_modules', 'piscina')), join(dir, 'node_modules', 'piscina'));
   mkdirSync(join(dir, 'node_modules', '@types'));
   symlinkSync(realpathSync(join(root, 'node_modules', '@types', 'node')), join(dir, 'node_modules', '@types', 'node'));
   for (const [name, src] of Object.entries(sources)) writeFileSync(join(dir, name), src);
   // The blocks typecheck as a strict TypeScript user's project would...
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+    // (the package's .d.ts are emitted only by `build --types`: point tsc at its source)
+    compilerOptions: {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
+      paths: { threadwal: [join(root, 'packages', 'threadwal', 'src', 'index.ts')], '@threadwal/*': [join(root, 'packages', '*', 'src', 'index.ts')] },
+    },
     include: ['*.ts'],
   }));
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8', timeout: 120_000 });

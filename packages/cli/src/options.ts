@@ -24,8 +24,20 @@ function wrap<T>(parse: (s: string) => T, check?: (v: T) => string | undefined):
 export const sizeArg = wrap(parseSize, (v) => (v > 0 ? undefined : 'The size must be above 0 bytes.'));
 /** A duration in seconds: `7d`, `12h`, `30m`, `45s`. */
 export const durationArg = wrap(parseDuration);
+/** A duration in whole seconds (what maintenance takes): `7d`, `1.5h`; not `1.5s` or `250ms`. */
+export const wholeSecondsArg = wrap((s) => {
+  const secs = parseDuration(s);
+  // To the millisecond first: 1.1h is 3960 s, where floats say 3960.0000000000005.
+  return Math.round(secs * 1000) / 1000;
+}, (v) => {
+  if (!Number.isInteger(v)) return 'The duration must be a whole number of seconds.';
+  if (!Number.isSafeInteger(v)) return 'The duration is too large.';
+  return undefined;
+});
 /** A non-negative integer. */
 export const countArg = wrap(parseCount);
+/** A positive integer. */
+export const positiveCountArg = wrap(parseCount, (v) => (v > 0 ? undefined : 'The number must be at least 1.'));
 
 /** `--json` and `--pretty`, which exclude each other. */
 export function outputFormatOptions(jsonHelp: string, prettyHelp: string): Option[] {

@@ -1,11 +1,13 @@
 // How `cat` and `tail` print an event: the stored JSON line (`--json`), or one aligned
 // line for people (`--pretty`): seq, UTC time, type, job, capability, then the rest.
 import type { WalRecord } from '@threadwal/client';
+import { formatPino } from './pino.js';
 
-export type RecordFormat = 'json' | 'pretty';
+export type RecordFormat = 'json' | 'pretty' | 'pino';
 
 /** `--json` / `--pretty` as given, else pretty on a terminal and JSON lines in a pipe (like ls). */
-export function pickFormat(opts: { json?: boolean; pretty?: boolean }, stream: { isTTY?: boolean } = process.stdout): RecordFormat {
+export function pickFormat(opts: { json?: boolean; pretty?: boolean; pino?: boolean }, stream: { isTTY?: boolean } = process.stdout): RecordFormat {
+  if (opts.pino) return 'pino';
   if (opts.json) return 'json';
   if (opts.pretty) return 'pretty';
   return stream.isTTY ? 'pretty' : 'json';
@@ -40,6 +42,8 @@ export function formatPretty(r: WalRecord): string {
   return line;
 }
 
-export function formatter(format: RecordFormat): (r: WalRecord) => string {
+/** The line to print for a record; null: skip it (--pino, for a record with no pino line). */
+export function formatter(format: RecordFormat): (r: WalRecord) => string | null {
+  if (format === 'pino') return formatPino;
   return format === 'json' ? formatJson : formatPretty;
 }

@@ -27,4 +27,12 @@ export function table(lines: string[][], align = '', indent = '  '): string {
     .join('\n');
 }
 
+/** For JSON output: `null` where the library says "none" with -1 (no seq, no event). */
+export const orNull = (n: number): number | null => (n < 0 ? null : n);
+
+/** A segment report with `null` seqs when it holds no event. */
+export function segmentJson<S extends { firstSeq: number; lastSeq: number }>(s: S): Omit<S, 'firstSeq' | 'lastSeq'> & { firstSeq: number | null; lastSeq: number | null } {
+  return { ...s, firstSeq: orNull(s.firstSeq), lastSeq: orNull(s.lastSeq) };
+}
+
 export const plural = (n: number, one: string, many = `${one}s`): string => `${fmtInt(n)} ${n === 1 ? one : many}`;

@@ -15,7 +15,7 @@ export class UnitParseError extends Error {
 const SIZE_POWERS: Record<string, number> = { '': 0, k: 1, m: 2, g: 3, t: 4, p: 5 };
 const SIZE_RE = /^(\d+(?:\.\d+)?|\.\d+)\s*([kmgtp]?)(i?b?)$/i;
 
-/** Parses a size into whole bytes (rounded down). Throws UnitParseError. */
+/** Parses a size into whole bytes; a size that is not a whole number of bytes (`1.5`, `0.3k`) is an error. Throws UnitParseError. */
 export function parseSize(input: string): number {
   const s = input.trim();
   const m = SIZE_RE.exec(s);
@@ -26,9 +26,14 @@ export function parseSize(input: string): number {
   if (sfx === 'i') throw new UnitParseError('size', input, `write ${prefix}iB, not ${prefix}i`);
   if (power === 0 && sfx === 'ib') throw new UnitParseError('size', input, 'iB needs a prefix, like KiB or MiB');
   const base = power > 0 && sfx === 'b' ? 1000 : 1024; // KB, MB, GB are SI; K, KiB, M, MiB binary
-  const bytes = Math.floor(Number(num) * base ** power);
-  if (!Number.isSafeInteger(bytes)) throw new UnitParseError('size', input, 'too large');
-  return bytes;
+  // Exact decimal arithmetic: 1.1MB is 1100000 bytes, where floats say 1100000.0000000002.
+  const [whole, frac = ''] = num.split('.') as [string, string?];
+  const scaled = BigInt(`${whole}${frac}` || '0') * BigInt(base) ** BigInt(power);
+  const scale = 10n ** BigInt(frac.length);
+  if (scaled % scale !== 0n) throw new UnitParseError('size', input, 'not a whole number of bytes');
+  const bytes = scaled / scale;
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new UnitParseError('size', input, 'too large');
+  return Number(bytes);
 }
 
 const DURATION_SECS: Record<string, number> = { ms: 0.001, s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86_400, w: 604_800 };

@@ -1,7 +1,7 @@
 // Runs the built CLI as a user would (`node packages/cli/bin/threadwal.js …`) and makes
 // WAL files to run it on.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ export const BIN = fileURLToPath(new URL('../../bin/threadwal.js', import.meta.u
 
 export interface RunResult {
   code: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -33,13 +35,25 @@ export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<RunRes
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`threadwal timed out; stdout: ${stdout}; stderr: ${stderr}`)); }, timeoutMs);
     child.once('error', reject);
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
   });
+}
+
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'threadwal-cli-'));
+  dirs.push(d);
+  return d;
 }
 
 /** A fresh temp dir and a WAL path in it. */
 export function tempWal(name = 'app.wal'): string {
-  return join(mkdtempSync(join(tmpdir(), 'threadwal-cli-')), name);
+  return join(tempDir(), name);
 }
 
 export const TS0 = 1_715_800_000;

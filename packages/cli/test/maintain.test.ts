@@ -1,8 +1,14 @@
 // rotate and cleanup through the CLI, checked on the files and with verify.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tempWal, threadwal, writeLines } from './helpers.js';
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempWal, threadwal, until, writeLines } from './helpers.js';
+
+const HOLD_LOCK = fileURLToPath(new URL('../../test/fixtures/hold-lock.mjs', import.meta.url));
 
 test('rotate: not below --max-size; at it, to .1 with seqs continuing; --keep drops the oldest', async () => {
   const path = tempWal();
@@ -45,6 +51,49 @@ test('cleanup --max-age removes old events only, and the log stays clean', async
   assert.is(v.code, 0, v.stdout);
   assert.is(again.code, 0, again.stderr);
   assert.is((JSON.parse(again.stdout) as { removed: number }).removed, 0);
+});
+
+test('rotate --json: the result for tools, as every other command has', async () => {
+  const path = tempWal();
+  writeLines(path, 0, 4);
+  const size = statSync(path).size;
+  const r = await threadwal(['rotate', path, '--json', '--keep', '2']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { rotated: true, size, nextSeq: 4, tornBytes: 0, droppedSegments: 0 });
+  const again = await threadwal(['rotate', path, '--json']);
+  assert.equal(JSON.parse(again.stdout), { rotated: false, size: 0, nextSeq: 4, tornBytes: 0, droppedSegments: 0 });
+});
+
+test('cleanup through a symlink rewrites the real file; the link stays a link', async () => {
+  const real = tempWal();
+  const link = join(dirname(real), 'link.wal');
+  symlinkSync(real, link);
+  const now = Math.floor(Date.now() / 1000);
+  let text = '';
+  for (let s = 0; s < 6; s++) text += `{"seq":${s},"ts":${s < 4 ? now - 10 * 86_400 : now - 60},"type":"job_started","job_id":"job-${s}"}\n`;
+  writeFileSync(real, text);
+  const r = await threadwal(['cleanup', link, '--max-age', '7d', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is((JSON.parse(r.stdout) as { removed: number }).removed, 4);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'cleanup replaced the link with a file');
+  assert.equal(readFileSync(real, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).seq), [4, 5]);
+});
+
+test('a lock takeover by threadwal rotate (its holder was SIGKILLed) leaves no .lock.want behind', async () => {
+  const path = tempWal();
+  // A writer that holds the lock for its life, killed without a chance to release it.
+  const holder = spawn(process.execPath, [HOLD_LOCK, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  await until(() => out.includes('ready'));
+  holder.kill('SIGKILL');
+  await once(holder, 'close');
+  assert.ok(existsSync(`${path}.lock`), 'the killed writer left its lock');
+  const r = await threadwal(['rotate', path]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^rotated app\.wal/);
+  assert.not.ok(existsSync(`${path}.lock.want`), 'the waiter left its hint');
+  assert.not.ok(existsSync(`${path}.lock`));
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // stats: segments and sizes, events, seq and time range, events per type.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, statSync } from 'node:fs';
+import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { line, tempWal, threadwal, writeLines } from './helpers.js';
 
 test('stats of a two-segment WAL', async () => {
@@ -37,6 +37,20 @@ test('stats --json, and a corrupt line counted as a problem without failing', as
   assert.is(s.lastTs, 1_715_800_003);
   assert.equal(s.types, { job_completed: 1, job_started: 1, job_submitted: 1, job_validated: 1 });
   assert.match(text.stdout, /health\s+1 problem: run `threadwal verify /);
+});
+
+test('stats --json of a log whose events were all removed: null seqs and times, not -1; the next seq from .meta', async () => {
+  const path = tempWal();
+  writeFileSync(path, '');
+  writeFileSync(`${path}.meta`, '{"next_seq":7}\n');
+  const [json, text] = await Promise.all([threadwal(['stats', path, '--json']), threadwal(['stats', path])]);
+  assert.is(json.code, 0, json.stderr);
+  const s = JSON.parse(json.stdout) as Record<string, unknown> & { segments: Array<Record<string, unknown>> };
+  for (const k of ['firstSeq', 'lastSeq', 'firstTs', 'lastTs']) assert.is(s[k], null, k);
+  assert.equal(s.segments.map((g) => [g.firstSeq, g.lastSeq]), [[null, null]]);
+  assert.is(s.nextSeq, 7);
+  assert.match(text.stdout, /seq\s+none, next 7\n/);
+  assert.match(text.stdout, /time\s+none\n/);
 });
 
 test.run();

@@ -14,6 +14,18 @@ test('sizes: binary for bare letters and iB, SI for B, bytes for bare numbers', 
   assert.is(parseSize('100B'), 100);
   assert.is(parseSize(' 8 MiB '), 8 * 1024 * 1024);
   assert.is(parseSize('0.5k'), 512);
+  // Exact decimal arithmetic, not floats rounded down.
+  assert.is(parseSize('1.005kB'), 1005);
+  assert.is(parseSize('2.01kB'), 2010);
+  assert.is(parseSize('1.001MB'), 1_001_000);
+  assert.is(parseSize('.5KiB'), 512);
+});
+
+test('a size that is not a whole number of bytes is an error, not rounded', () => {
+  for (const bad of ['1.5', '0.3k', '1.0001kB', '0.1B']) {
+    assert.throws(() => parseSize(bad), (e: unknown) => e instanceof UnitParseError && /whole number of bytes/.test(e.reason), bad);
+  }
+  assert.is(parseSize('1.0'), 1);
 });
 
 test('bad sizes throw UnitParseError (kind size, code EINVAL)', () => {

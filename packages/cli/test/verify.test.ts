@@ -1,7 +1,7 @@
 // verify: exit 0 when clean, 1 with every problem's file and byte offset when not.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { line, tempWal, threadwal, writeLines } from './helpers.js';
 
@@ -63,6 +63,24 @@ test('--json prints the report for tools, exit code as without it', async () => 
   assert.is(report.ok, false);
   assert.is(report.events, 4);
   assert.equal(report.badLines, [{ file: path, offset: offsetOf(3) }]);
+});
+
+test('--json says null, not -1, where there is no seq: an empty log, an empty segment', async () => {
+  const path = tempWal();
+  writeLines(`${path}.1`, 0, 2);
+  writeFileSync(path, '');
+  const r = await threadwal(['verify', path, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { firstSeq: number | null; lastSeq: number | null; segments: Array<{ firstSeq: number | null; lastSeq: number | null }> };
+  assert.is(report.firstSeq, 0);
+  assert.is(report.lastSeq, 1);
+  assert.equal(report.segments.map((s) => [s.firstSeq, s.lastSeq]), [[0, 1], [null, null]]);
+  const empty = tempWal();
+  writeFileSync(empty, '');
+  const e = JSON.parse((await threadwal(['verify', empty, '--json'])).stdout) as { firstSeq: unknown; lastSeq: unknown };
+  assert.is(e.firstSeq, null);
+  assert.is(e.lastSeq, null);
+  assert.not.match(r.stdout, /-1/);
 });
 
 test.run();

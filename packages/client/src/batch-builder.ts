@@ -1,7 +1,7 @@
 // The batch a client is building this tick: event bodies serialized straight into one
 // transferable buffer (concatenating strings and encoding once cost ~5x more: flattening
 // a rope of thousands of parts dominated), with each awaiting append's resolver.
-import { writeBody, roomFor, tooBig } from '@threadwal/core';
+import { writeBody, writeRawBody, roomFor, tooBig } from '@threadwal/core';
 import type { Resolve } from './hot-path.js';
 
 /** Post at once past this many bytes, so one long synchronous loop still pipelines. */
@@ -50,6 +50,26 @@ export class BatchBuilder {
       if (end >= 0) return end;
       if (size >= most) {
         this.#buf = null; // do not keep a buffer of 3x maxEventBytes for the next small event
+        throw tooBig(max);
+      }
+    }
+  }
+
+  /** encode() for an event whose `output` is JSON text already (Wal.appendRaw). */
+  encodeRaw(event: unknown, output: string): number {
+    const max = this.#maxEventBytes;
+    if (this.#buf !== null) {
+      const end = writeRawBody(event, output, this.#buf, this.bytes, max);
+      if (end >= 0) return end - this.bytes;
+    }
+    if (this.count > 0) this.#onFull();
+    const most = roomFor(max);
+    for (let size = this.#nextBufBytes; ; size = Math.min(size * 4, most)) {
+      const buf = this.#buf = Buffer.allocUnsafeSlow(size);
+      const end = writeRawBody(event, output, buf, 0, max);
+      if (end >= 0) return end;
+      if (size >= most) {
+        this.#buf = null;
         throw tooBig(max);
       }
     }

@@ -2,9 +2,10 @@
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
 import {
-  WalError, encodeBody, fromWire, assertNever, SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
+  WalError, encodeBody, encodeRawBody, fromWire, assertNever, SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
   type Connection, type FromWriterData, type BatchMsg,
 } from '@threadwal/core';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
@@ -107,6 +108,37 @@ export class Batcher {
       throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
     }
     const len = this.#b.encode(event);
+    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
+      throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
+    }
+    this.#accepted += 1;
+    this.#add(len, undefined);
+  }
+
+  /** append() with `output` already JSON text (Wal.appendRaw): same queueing, seq and durability. */
+  appendRaw(event: unknown, output: string): Promise<number> {
+    if (this.#closed || this.#failed) {
+      encodeRawBody(event, output, this.#opts.maxEventBytes);
+      return Promise.reject(this.#failed ?? this.#error('ECLOSED', 'the WAL is closed'));
+    }
+    const len = this.#b.encodeRaw(event, output);
+    const promise = newPromise();
+    this.#accepted += 1;
+    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
+      this.#waiting.push({ body: this.#b.copyEncoded(len), res: capturedRes });
+    } else {
+      this.#add(len, capturedRes);
+    }
+    return promise;
+  }
+
+  /** appendNoWait() with `output` already JSON text (Wal.appendRawNoWait). */
+  appendRawNoWait(event: unknown, output: string): void {
+    if (this.#closed || this.#failed) {
+      encodeRawBody(event, output, this.#opts.maxEventBytes);
+      throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
+    }
+    const len = this.#b.encodeRaw(event, output);
     if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
       throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
     }
@@ -315,6 +347,7 @@ export class Batcher {
     if (this.#inflight.size === 0) return;
     const first = this.#inflight.keys().next().value as number;
     waitSettled(this.#sab!, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
+    this.#takeAcks();
   }
 
   /**
@@ -349,6 +382,17 @@ export class Batcher {
     error ??= stored;
     if (events === 0 || !error) return null;
     return { error, events };
+  }
+
+  /**
+   * Handles the acks already queued on the data port now, not on a later tick, so that
+   * pendingBytes and lastSeq are current when flushSync returns (a pino destination that
+   * blocks on backpressure appends again right after it).
+   */
+  #takeAcks(): void {
+    const port = this.#conn?.port;
+    if (!port) return;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) this.#onMessage(m.message as FromWriterData);
   }
 
   /** Stops accepting events and detaches from the writer (after the caller flushed). */

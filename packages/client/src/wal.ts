@@ -2,7 +2,7 @@
 // thread (connectWal). Events go through the Batcher; everything else through the WalSource.
 import type { MessagePort } from 'node:worker_threads';
 import {
-  WalError, openWriter, resolveWriterOptions, checkOptionKeys, isPositiveInt,
+  WalError, openWriter, openWriterNow, resolveWriterOptions, checkOptionKeys, isPositiveInt,
   type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult, type RecoveryCut,
 } from '@threadwal/core';
 import { Batcher } from './batcher.js';
@@ -60,6 +60,21 @@ export class Wal<T extends string = WalEventType> {
   /** Appends without a promise; throws EBACKPRESSURE (nothing queued) past maxPendingBytes. Errors surface on the next flush(). */
   appendNoWait(event: WalEvent<T>): void {
     this.#batcher.appendNoWait(event);
+  }
+
+  /**
+   * append() with `output` given as JSON text already (one JSON value, no raw line break),
+   * stored byte for byte: no parse, no re-serialization. The check is cheap (first and last
+   * character, line breaks, maxEventBytes), so what lies between is the caller's word.
+   * `event` must not hold an `output` of its own. Same seq and durability as append().
+   */
+  appendRaw(event: Omit<WalEvent<T>, 'output'>, output: string): Promise<number> {
+    return this.#batcher.appendRaw(event, output);
+  }
+
+  /** appendNoWait() with `output` as JSON text already (see appendRaw). */
+  appendRawNoWait(event: Omit<WalEvent<T>, 'output'>, output: string): void {
+    this.#batcher.appendRawNoWait(event, output);
   }
 
   /**
@@ -184,6 +199,28 @@ async function openResolved<T extends string>(path: string, writerOptions: Retur
     process.stderr.write(`threadwal: ${cut.file}: recovery cut ${cut.bytes} byte(s) at offset ${cut.offset} (${cut.reason}); see wal.recovery\n`);
   }
   return wal;
+}
+
+/**
+ * openWal without the wait, for synchronous callers (pinoDestination): the writer thread is
+ * spawned and a data port posted to it before this returns, so events appended at once are
+ * kept in order and flushSync (the exit hook's too) makes them durable once the thread is up.
+ * `ready` settles when the thread opened the file; on failure the events appended meanwhile
+ * reject (appendNoWait ones on the next flush()). `nextSeq()` is 0 until the first ack.
+ * Bad arguments throw EINVAL at the call, as openWal's.
+ */
+export function openWalNow<T extends string = WalEventType>(path: string, options: WalOptions = {}): { wal: Wal<T>; ready: Promise<void> } {
+  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', `path must be a non-empty string, got ${String(path)}`);
+  const writerOptions = resolveWriterOptions(options, WAL_CLIENT_KEYS);
+  const clientOptions = resolveClientOptions(options, false);
+  const host = openWriterNow(path, {}, writerOptions);
+  const conn = host.connectNow();
+  if (!conn) {
+    void host.release();
+    throw new WalError('ECLOSED', 'the WAL is closed', { path });
+  }
+  const wal = new Wal<T>(host, clientOptions, conn, () => host.release());
+  return { wal, ready: host.started };
 }
 
 /**

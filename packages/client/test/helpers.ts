@@ -1,10 +1,18 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A WAL path in a fresh temp dir of its own, removed when the test process exits. */
 export function tempWal(name = 'app.wal'): string {
-  return join(mkdtempSync(join(tmpdir(), 'threadwal-client-')), name);
+  const d = mkdtempSync(join(tmpdir(), 'threadwal-client-'));
+  dirs.push(d);
+  return join(d, name);
 }
 
 /** Parsed lines of a WAL file (empty when missing). */

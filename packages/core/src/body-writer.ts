@@ -210,7 +210,11 @@ function fields(event: unknown, now: () => number): void {
   ascii(',"job_id":');
   str(jobId);
   optionalString(',"capability":', e.capability, 'event.capability');
-  if (e.output !== undefined) {
+  if (rawOutput !== null) {
+    if (e.output !== undefined) throw invalid('event.output must be absent when the output is given pre-serialized');
+    ascii(',"output":');
+    raw(rawOutput, 'output');
+  } else if (e.output !== undefined) {
     ascii(',"output":');
     value(e.output, 'event.output', 0);
   }
@@ -274,3 +278,60 @@ export function writeBody(event: unknown, buf: Uint8Array, at: number, maxEventB
   return o;
 }
 const EMPTY = new Uint8Array(0);
+
+// --- The pre-serialized path (appendRaw): `output` arrives as JSON text, copied byte for byte.
+
+/** The output of the writeRawBody call in progress, else null. */
+let rawOutput: string | null = null;
+const LITERAL = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
+
+/**
+ * Copies JSON text `s` as UTF-8 after a cheap check that it is one value: its first and last
+ * characters match (`{…}`, `[…]`, `"…"`, or a whole number/true/false/null literal) and it
+ * holds no raw CR or LF, so it can never break the line framing. One final `\n` or `\r\n`
+ * (a logger's line end) is allowed and not stored. What lies between is the caller's word
+ * (JSON.parse would cost more than the rest of the append).
+ */
+function raw(s: string, where: string): void {
+  let n = s.length;
+  const nl = s.indexOf('\n');
+  if (nl !== -1) {
+    if (nl !== n - 1) throw invalid(`${where} holds a raw line break`);
+    n -= n > 1 && s.charCodeAt(n - 2) === 0x0d ? 2 : 1;
+  }
+  const first = n > 0 ? s.charCodeAt(0) : 0;
+  const last = n > 0 ? s.charCodeAt(n - 1) : 0;
+  const ok = first === 0x7b ? last === 0x7d : first === 0x5b ? last === 0x5d : first === 0x22 ? n >= 2 && last === 0x22 : LITERAL.test(n === s.length ? s : s.slice(0, n));
+  if (!ok) throw invalid(`${where} is not one JSON value (it must start and end like one)`);
+  const cr = s.indexOf('\r');
+  if (cr !== -1 && cr < n) throw invalid(`${where} holds a raw line break`);
+  // At most 3 bytes per UTF-16 unit; only when that might not fit is the exact length taken.
+  const free = b.length - o;
+  if (free < 3 * s.length) room(Buffer.byteLength(s));
+  const buf = b as Buffer & { utf8Write?: (s: string, at: number, max: number) => number };
+  let written: number;
+  if (typeof buf.utf8Write === 'function') {
+    written = buf.utf8Write(s, o, free); // Buffer's own native copy: no view, no result object
+  } else {
+    const r = encoder.encodeInto(s, b.subarray(o));
+    if (r.read !== s.length) throw NO_ROOM;
+    written = r.written;
+  }
+  o += written - (s.length - n); // the line end, ASCII, is the last bytes written: drop it
+}
+const encoder = new TextEncoder();
+
+/**
+ * writeBody for an event whose `output` is already JSON text (`output`, one JSON value, no
+ * raw line break but an optional final one, not stored): the same body, with `"output":` followed by those bytes as they are.
+ * `event` must not have an `output` of its own. Same return value and errors as writeBody.
+ */
+export function writeRawBody(event: unknown, output: string, buf: Uint8Array, at: number, maxEventBytes: number, now: () => number = Date.now): number {
+  if (typeof output !== 'string') throw invalid(`output must be a string of JSON text, got ${typeof output}`);
+  rawOutput = output;
+  try {
+    return writeBody(event, buf, at, maxEventBytes, now);
+  } finally {
+    rawOutput = null;
+  }
+}

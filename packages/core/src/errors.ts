@@ -1,6 +1,8 @@
 /** Stable error codes; tests and callers branch on these, never on message text. */
 export const WAL_ERROR_CODES = [
-  'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT', 'EABORTED',
+  'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT',
+  // Appended, never inserted: a code crosses threads as its index here (SAB_NACK_CODE).
+  'ENOENT', 'EABORTED',
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 

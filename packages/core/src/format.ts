@@ -4,7 +4,7 @@
 // thread prefixes `{"seq":N,`. JSON.stringify escapes every control character, so a
 // body never contains a raw `\n` and the writer can split a batch on newlines.
 import { WalError } from './errors.js';
-import { writeBody, roomFor } from './body-writer.js';
+import { writeBody, writeRawBody, roomFor } from './body-writer.js';
 
 /** The seed's event types; any other string is allowed through the generic. */
 export type WalEventType =
@@ -45,6 +45,17 @@ let scratch = Buffer.allocUnsafe(4096);
 export function encodeBody(event: unknown, maxEventBytes: number, now: () => number = Date.now): string {
   for (;;) {
     const end = writeBody(event, scratch, 0, maxEventBytes, now);
+    if (end >= 0) return scratch.toString('utf8', 0, end);
+    const most = roomFor(maxEventBytes);
+    if (scratch.length >= most) throw tooBig(maxEventBytes);
+    scratch = Buffer.allocUnsafe(Math.min(scratch.length * 4, most));
+  }
+}
+
+/** encodeBody for an event whose `output` is JSON text already (see writeRawBody). */
+export function encodeRawBody(event: unknown, output: string, maxEventBytes: number, now: () => number = Date.now): string {
+  for (;;) {
+    const end = writeRawBody(event, output, scratch, 0, maxEventBytes, now);
     if (end >= 0) return scratch.toString('utf8', 0, end);
     const most = roomFor(maxEventBytes);
     if (scratch.length >= most) throw tooBig(maxEventBytes);

@@ -2,8 +2,8 @@
 // The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
 export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
-export { encodeBody, encodeLine, parseLine, peekSeq, tooBig } from './format.js';
-export { writeBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.js';
+export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } from './format.js';
+export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.js';
 export type { WalEvent, WalEventType, WalRecord } from './format.js';
 export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
@@ -13,6 +13,8 @@ export type { RecoveryCut, CutReason, TailState } from './recover.js';
 export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
 export type { FsSeam, FaultInstaller } from './fs-seam.js';
 export { installWalErrorTransfer } from './comlink-errors.js';
-export { openWriter, canonicalWalPath, WriterHost, releaseWriterLocksAtExit } from './writer.js';
+export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterLocksAtExit, rearmWriterLocksAtExit } from './writer.js';
+export { resolveWalPath, walExists } from './wal-path.js';
+export type { ResolveWalPathOptions } from './wal-path.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';

@@ -8,7 +8,8 @@
 //   FREE -> HELD (writer acquired; identity written first), HELD -> FREE (writer forgets it),
 //   HELD <-> BUSY (writer between its fence and the end of its fdatasync),
 //   HELD -> BUSY -> FREE (writer removes the directory: FREE only once it is gone),
-//   HELD -> GONE (the exiting owner removed the directory; the writer never locks again).
+//   HELD -> GONE (the exiting owner removed the directory; the writer never locks again,
+//   unless a later 'exit' listener appends and the owner rearms it: GONE -> FREE).
 import { rmdirSync, statSync } from 'node:fs';
 
 export const LOCK_FREE = 0;
@@ -56,6 +57,14 @@ export class LockBoard {
   leave(): void {
     Atomics.compareExchange(this.state, 0, LOCK_BUSY, LOCK_HELD);
     Atomics.notify(this.state, 0);
+  }
+
+  /**
+   * Owner thread, still exiting: GONE -> FREE, so the writer may lock again for events
+   * appended by a later 'exit' listener (a logger's last line); releaseAtExit again after.
+   */
+  rearm(): void {
+    Atomics.compareExchange(this.state, 0, LOCK_GONE, LOCK_FREE);
   }
 
   get gone(): boolean {

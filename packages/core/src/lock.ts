@@ -135,12 +135,13 @@ export class PathLock {
       // A holder that died without releasing (SIGKILL) is taken over now, not once stale.
       if (Date.now() >= ownerCheckAt) {
         ownerCheckAt = Date.now() + 50;
-        if (removeIfOwnerDead(this.#lockDir) && this.tryAcquireSync()) return;
+        if (removeIfOwnerDead(this.#lockDir) && this.tryAcquireSync()) return this.#dropHint();
       }
       sleepSync(Math.random() * delay);
       await new Promise((r) => setImmediate(r));
-      if (this.tryAcquireSync()) return;
+      if (this.tryAcquireSync()) return this.#dropHint();
       if (Date.now() > deadline) {
+        this.#dropHint();
         throw new WalError('ELOCKED', `${this.#lockDir} is held by another writer (waited ${this.#timeoutMs} ms)`, { path: this.#path });
       }
       delay = Math.min(delay * 2, 2);
@@ -153,6 +154,19 @@ export class PathLock {
       fs.closeSync(fs.openSync(this.#wantPath, 'a'));
     } catch {
       // a hint only: without it the holder still releases when it goes idle
+    }
+  }
+
+  /**
+   * Removes our hint once we stopped waiting (we got the lock, or gave up), so that no
+   * `.lock.want` outlives the wait: after a takeover from a dead holder nobody else would
+   * consume it. Another waiter's hint removed with it is re-made on its next failed try.
+   */
+  #dropHint(): void {
+    try {
+      fs.unlinkSync(this.#wantPath);
+    } catch {
+      // already consumed by the holder
     }
   }
 

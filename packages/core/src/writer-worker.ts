@@ -9,7 +9,7 @@ import { Writer } from './writer-core.js';
 import { LockBoard } from './lock-board.js';
 import { WalError, toWire } from './errors.js';
 import { fsSeam, type FaultInstaller } from './fs-seam.js';
-import { assertNever, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from './protocol.js';
+import { assertNever, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from './protocol.js';
 
 installWalErrorTransfer();
 const data = workerData as WriterWorkerData;
@@ -28,8 +28,21 @@ async function main(): Promise<void> {
   } catch (err) {
     const e = err instanceof WalError ? err : new WalError('EIO', `cannot open ${data.path}: ${String(err)}`, { path: data.path, cause: err });
     send({ type: 'open-failed', error: toWire(e) });
-    port.close();
-    data.control.close();
+    // A client that attached before the open failed (connectNow) may be blocked in flushSync,
+    // at exit even, where the host cannot tell it: wake it with its SAB marked dead
+    // (EWORKER) instead of leaving it to wait out flushSyncTimeoutMs. The host terminates
+    // this thread once it reads 'open-failed'; the timer ends it if nobody does.
+    port.on('message', (msg: ToWorker) => {
+      if (msg?.type !== 'attach') return;
+      const sab = new Int32Array(msg.sab);
+      Atomics.store(sab, SAB_STATE, STATE_DEAD);
+      Atomics.notify(sab, SAB_DURABLE_BATCH);
+      msg.port.close();
+    });
+    setTimeout(() => {
+      port.close();
+      data.control.close();
+    }, 1000);
     return;
   }
   // If this thread dies (process.exit inside it, an uncaught throw), wake every flushSync.

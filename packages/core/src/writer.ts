@@ -2,12 +2,11 @@
 // forwards the control plane (comlink), and restarts the thread after it died. One host per
 // real path per thread that calls openWriter; it never imports the worker entry.
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { dirname, basename, join, resolve } from 'node:path';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire } from './errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { LockBoard } from './lock-board.js';
+import { resolveWalPath } from './wal-path.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from './options.js';
 import {
   SAB_SLOTS, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD,
@@ -21,7 +20,7 @@ export interface Connection {
   info: OpenInfo;
 }
 
-const hosts = new Map<string, Promise<WriterHost>>();
+const hosts = new Map<string, WriterHost>();
 /** Hosts of this thread whose writer thread may hold a lock. */
 const live = new Set<WriterHost>();
 
@@ -34,20 +33,40 @@ export function releaseWriterLocksAtExit(): void {
   for (const host of live) host.releaseLockAtExit();
 }
 
-/** The path a WAL is keyed by: the real directory (created if missing) plus the file name. */
+/**
+ * For events appended by an 'exit' listener after releaseWriterLocksAtExit ran: lets this
+ * thread's writer threads lock again. Call flushSync and releaseWriterLocksAtExit after.
+ */
+export function rearmWriterLocksAtExit(): void {
+  for (const host of live) host.rearmLockAtExit();
+}
+
+/** The path a WAL is keyed by: resolveWalPath's (see wal-path.ts), its directory created if missing. */
 export function canonicalWalPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', 'path must be a non-empty string');
-  const abs = resolve(path);
-  mkdirSync(dirname(abs), { recursive: true });
-  try {
-    return realpathSync(abs);
-  } catch {
-    return join(realpathSync(dirname(abs)), basename(abs));
-  }
+  return resolveWalPath(path, { createDir: true });
 }
 
 /** Opens (or shares) the writer thread for `path`. Each call must be paired with `release()`. */
-export async function openWriter(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): Promise<WriterHost> {
+export async function openWriter(path: string, options: WriterOptions = {}, resolved?: ResolvedWriterOptions): Promise<WriterHost> {
+  const host = openWriterNow(path, options, resolved);
+  try {
+    await host.started;
+  } catch (err) {
+    await host.release();
+    throw err;
+  }
+  return host;
+}
+
+/**
+ * openWriter without the wait: the writer thread is spawned before this returns and
+ * `started` settles once it opened the file. Data ports from connectNow() work at once
+ * (their messages queue until the thread attaches them), which is what lets a synchronous
+ * caller log before the thread is up and still have flushSync make it durable, even inside
+ * an 'exit' listener: the thread starts and writes while this thread blocks in Atomics.wait.
+ * Each call must be paired with `release()`.
+ */
+export function openWriterNow(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): WriterHost {
   let key: string;
   try {
     key = canonicalWalPath(path);
@@ -55,13 +74,11 @@ export async function openWriter(path: string, options: WriterOptions = {}, reso
     if (err instanceof WalError) throw err;
     throw new WalError('EIO', `cannot create the directory of ${path}: ${(err as Error).message}`, { path, cause: err });
   }
-  let p = hosts.get(key);
-  if (!p) {
-    p = WriterHost.start(key, resolved);
-    hosts.set(key, p);
-    p.catch(() => hosts.delete(key));
+  let host = hosts.get(key);
+  if (!host) {
+    host = WriterHost.create(key, resolved);
+    hosts.set(key, host);
   }
-  const host = await p;
   host.retain();
   return host;
 }
@@ -70,6 +87,8 @@ export class WriterHost {
   readonly path: string;
   readonly options: ResolvedWriterOptions;
   #worker: Worker | null = null;
+  /** The thread being spawned, before it is ready (connectNow posts to it). */
+  #spawning: Worker | null = null;
   #board: LockBoard | null = null;
   #control: Remote<WriterControl> | null = null;
   #info: OpenInfo | null = null;
@@ -84,13 +103,20 @@ export class WriterHost {
   private constructor(path: string, options: ResolvedWriterOptions) {
     this.path = path;
     this.options = options;
+    this.started = this.#ensure();
+    this.started.catch(() => {
+      // A failed start drops the host, so the next opener tries afresh.
+      if (hosts.get(path) === this) hosts.delete(path);
+    });
   }
 
-  static async start(path: string, options: ResolvedWriterOptions): Promise<WriterHost> {
+  /** Settles when the first writer thread opened the file (rejects with why it could not). */
+  readonly started: Promise<void>;
+
+  /** A host whose writer thread is already spawning. */
+  static create(path: string, options: ResolvedWriterOptions): WriterHost {
     installWalErrorTransfer();
-    const host = new WriterHost(path, options);
-    await host.#ensure();
-    return host;
+    return new WriterHost(path, options);
   }
 
   retain(): void {
@@ -119,6 +145,11 @@ export class WriterHost {
     const board = LockBoard.create();
     const workerData: WriterWorkerData = { path: this.path, options: this.options, control: port2, lockBoard: board.sab };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData, transferList: [port2] });
+    this.#spawning = worker;
+    // Published now, not once ready: an exit before then must still release the lock the
+    // thread may take meanwhile (see releaseWriterLocksAtExit).
+    this.#board = board;
+    live.add(this);
     const info = await new Promise<OpenInfo>((ok, fail) => {
       const onMessage = (msg: FromWorker): void => {
         if (msg?.type === 'ready') ok(msg.info);
@@ -128,9 +159,13 @@ export class WriterHost {
       worker.once('error', (err) => fail(new WalError('EWORKER', `writer thread failed to start: ${err.message}`, { path: this.path, cause: err })));
       worker.once('exit', (code) => fail(new WalError('EWORKER', `writer thread exited with code ${code} while opening`, { path: this.path })));
     }).catch(async (err: WalError) => {
+      this.#spawning = null;
+      live.delete(this);
+      this.#markDead();
       await worker.terminate();
       throw err;
     });
+    this.#spawning = null;
     // The thread never keeps the process alive on its own: clients ref their ports while
     // they wait for acks, and control calls ref the worker while they run.
     worker.unref();
@@ -140,8 +175,6 @@ export class WriterHost {
     worker.on('error', () => undefined); // reported through 'exit' below
     worker.on('exit', (code) => this.#onExit(worker, code));
     this.#worker = worker;
-    this.#board = board;
-    live.add(this);
     this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
     port1.unref(); // after wrap: comlink's message listener refs the port
     this.#info = info;
@@ -162,11 +195,7 @@ export class WriterHost {
     if (!this.#closed) this.#board?.releaseAtExit(`${this.path}.lock`, 0, true);
     this.#worker = null;
     this.#control = null;
-    for (const sab of this.#sabs) {
-      Atomics.store(sab, SAB_STATE, STATE_DEAD);
-      Atomics.notify(sab, SAB_DURABLE_BATCH);
-    }
-    this.#sabs.clear();
+    this.#markDead();
     if (this.#closed) return;
     const err = new WalError('EWORKER', `the writer thread died (exit code ${code}); the next append restarts it`, { path: this.path });
     for (const fn of this.#deathListeners) fn(err);
@@ -202,6 +231,37 @@ export class WriterHost {
       }
       if (attempt >= 2) throw new WalError('EWORKER', 'the writer thread keeps dying on start', { path: this.path });
     }
+  }
+
+  #markDead(): void {
+    for (const sab of this.#sabs) {
+      Atomics.store(sab, SAB_STATE, STATE_DEAD);
+      Atomics.notify(sab, SAB_DURABLE_BATCH);
+    }
+    this.#sabs.clear();
+  }
+
+  /**
+   * A data port to the writer thread right now, without waiting for it to start or to
+   * answer 'hello' (null when no thread is running or spawning). Its `info` is the host's
+   * if the thread is ready, else a placeholder with nextSeq 0. If the thread dies, the
+   * port closes and the SAB is marked dead, as for connect().
+   */
+  connectNow(): Connection | null {
+    if (!this.#closed && !this.#worker && !this.#spawning) void this.#ensure().catch(() => undefined); // spawns synchronously
+    const worker = this.#worker ?? this.#spawning;
+    if (!worker) return null;
+    const { port1, port2 } = new MessageChannel();
+    const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
+    const msg: ToWorker = { type: 'attach', port: port2, sab };
+    worker.postMessage(msg, [port2]);
+    this.#sabs.add(new Int32Array(sab));
+    return { port: port1, sab, info: this.#info ?? { path: this.path, nextSeq: 0, size: 0, tornBytes: 0, recovery: null, created: false } };
+  }
+
+  /** See rearmWriterLocksAtExit. */
+  rearmLockAtExit(): void {
+    this.#board?.rearm();
   }
 
   /** See releaseWriterLocksAtExit. */
@@ -243,7 +303,9 @@ export class WriterHost {
   /** Drops one reference; the last one lets the writer finish its queue, releases the lock and ends the thread. */
   async release(): Promise<void> {
     if (this.#refs === 0 || --this.#refs > 0) return;
-    hosts.delete(this.path);
+    if (hosts.get(this.path) === this) hosts.delete(this.path);
+    // A thread still spawning (openWriterNow) is closed like a running one once it is up.
+    await this.#starting?.catch(() => undefined);
     live.delete(this);
     const worker = this.#worker;
     if (worker && this.#control) {

@@ -247,6 +247,27 @@ test('a lock whose holder was SIGKILLed is taken over at once, long before it is
   b.release();
 });
 
+test('a waiter leaves no .lock.want behind: not after taking over from a dead holder, not after giving up', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const want = `${path}.lock.want`;
+  const dead = await holdInChild(path);
+  dead.kill('SIGKILL');
+  await once(dead, 'close');
+  const b = new PathLock(path, 60_000, 3000);
+  await b.acquire();
+  assert.not.ok(existsSync(want), 'the takeover left its hint');
+  b.release();
+  const live = await holdInChild(path);
+  try {
+    const c = new PathLock(path, 60_000, 200);
+    assert.is((await walErrorOf(() => c.acquire())).code, 'ELOCKED');
+    assert.not.ok(existsSync(want), 'a waiter that gave up left its hint');
+  } finally {
+    live.stdin!.end();
+    await once(live, 'close');
+  }
+});
+
 test('a live holder in another process is not taken over before it is stale', async () => {
   const path = join(tmpDir(), 'wal.jsonl');
   const child = await holdInChild(path);

@@ -1,9 +1,9 @@
 // cleanup(): the seed's `WalWriter::cleanup`, streamed, off the caller's thread, and safe
 // for live writers (see cleanup-job.ts).
-import { resolve } from 'node:path';
 import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
-import { checkFunction, checkNonNegativeInt, checkObject, checkPath, checkSignal, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
+import { checkFunction, checkNonNegativeInt, checkObject, checkSignal, resolveLock } from './options.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
 
 /**
@@ -11,7 +11,6 @@ import type { CleanupOptions, CleanupResult } from './types.js';
  * the log (an old event after a newer one stays, so seq stays gapless).
  */
 export async function cleanup(path: string, maxAgeSecs: number, options: CleanupOptions = {}): Promise<CleanupResult> {
-  const abs = resolve(checkPath(path));
   checkNonNegativeInt(maxAgeSecs, 'maxAgeSecs');
   checkObject(options);
   checkFunction(options.onProgress, 'options.onProgress');
@@ -20,5 +19,6 @@ export async function cleanup(path: string, maxAgeSecs: number, options: Cleanup
   if (typeof now !== 'number' || !Number.isSafeInteger(now)) throw new WalError('EINVAL', `options.now must be an integer (Unix seconds), got ${String(now)}`);
   const lock = resolveLock(options);
   const cutoff = now - maxAgeSecs;
+  const abs = walTarget(path);
   return runJob<CleanupResult>(abs, (control) => ({ type: 'cleanup', path: abs, cutoff, lock, control }), options);
 }

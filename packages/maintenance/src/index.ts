@@ -6,6 +6,7 @@ export { cleanup } from './cleanup.js';
 export { verify } from './verify.js';
 export { readWal } from './read.js';
 export type { WalReader } from './read.js';
+export type { SkippedRun } from './read-segment.js';
 export { closePool } from './pool.js';
 export type {
   Progress, LockOptions, RotateOptions, RotateResult, CleanupOptions, CleanupResult, BadLine,

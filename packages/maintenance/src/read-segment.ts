@@ -11,6 +11,15 @@ import type { SegmentFile } from './snapshot.js';
 const readAsync = promisify(read);
 const CHUNK_BYTES = 256 * 1024;
 const NL = 0x0a;
+/** Runs of skipped lines a reader remembers (the count stays exact). */
+export const MAX_SKIP_RUNS = 100;
+
+/** `lines` consecutive bad lines skipped, the first at `offset` of `file`. */
+export interface SkippedRun {
+  file: string;
+  offset: number;
+  lines: number;
+}
 
 /** Shared by every segment a reader reads. */
 export interface ReadState {
@@ -20,6 +29,8 @@ export interface ReadState {
   lastSeq: number;
   onCorrupt: 'throw' | 'skip';
   skipped: number;
+  /** Where the skipped lines were: runs of consecutive bad lines, the first MAX_SKIP_RUNS of them. */
+  skips: SkippedRun[];
   tornBytes: number;
 }
 
@@ -154,6 +165,7 @@ export class Cursor {
 function corrupt(file: string, offset: number, count: number, st: ReadState): void {
   if (st.onCorrupt === 'skip') {
     st.skipped += count;
+    if (st.skips.length < MAX_SKIP_RUNS) st.skips.push({ file, offset, lines: count });
     return;
   }
   throw new WalError('ECORRUPT', `line does not parse at ${file}:${offset}`, { path: file, file, offset });

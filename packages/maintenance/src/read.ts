@@ -6,12 +6,12 @@
 // the lock, after checking dev+ino), then opens the segments again and continues after the
 // last seq it yielded.
 import { statSync, fstatSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WalError, peekSeq, type WalRecord } from '@threadwal/core';
+import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { Cursor, readSegment, type ReadState } from './read-segment.js';
+import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
+import { walTarget } from './wal-target.js';
 import type { ReadOptions } from './types.js';
 
 const TAIL_BYTES = 64 * 1024;
@@ -21,13 +21,20 @@ const NL = 0x0a;
 export interface WalReader<T extends string = string> extends AsyncIterableIterator<WalRecord<T>> {
   /** Bad lines skipped so far (with `onCorrupt: 'skip'`). */
   readonly skipped: number;
+  /** Where they were: runs of consecutive bad lines, in reading order (the first 100 runs). */
+  readonly skips: readonly SkippedRun[];
   /** Bytes of the active file's torn tail left unread. */
   readonly tornBytes: number;
 }
 
-/** Reads the records of `path` in seq order across its segments; with `follow`, keeps reading new ones until `signal` aborts. */
+/**
+ * Reads the records of `path` in seq order across its segments; with `follow`, keeps reading
+ * new ones until `signal` aborts. The first `next()` rejects with WalError ENOENT when no
+ * part of the log exists (no file, no rotated segment, no `.meta`); with `follow` it waits
+ * for the log to appear instead, as `tail -F` does.
+ */
 export function readWal<T extends string = string>(path: string, options: ReadOptions = {}): WalReader<T> {
-  const abs = resolve(checkPath(path));
+  checkPath(path);
   checkObject(options);
   const fromSeq = checkNonNegativeInt(options.fromSeq ?? 0, 'options.fromSeq');
   const follow = options.follow ?? false;
@@ -37,10 +44,11 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   if (onCorrupt !== 'throw' && onCorrupt !== 'skip') throw new WalError('EINVAL', `options.onCorrupt must be 'throw' or 'skip', got ${String(onCorrupt)}`);
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
-  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, skipped: 0, tornBytes: 0 };
-  const gen = records(abs, st, follow, options.signal, pollMs);
+  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0 };
+  const gen = records(path, st, follow, options.signal, pollMs);
   Object.defineProperties(gen, {
     skipped: { get: () => st.skipped },
+    skips: { get: () => st.skips },
     tornBytes: { get: () => st.tornBytes },
   });
   return gen as unknown as WalReader<T>;
@@ -71,7 +79,18 @@ async function lastSeqOf(seg: SegmentFile): Promise<number> {
   return seq < 0 ? Infinity : seq;
 }
 
-async function* records(path: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number): AsyncGenerator<WalRecord> {
+/** The resolved WAL `input` names; while following, waits for it to exist, resolving the name again each time (it may appear as a new symlink). */
+async function target(input: string, follow: boolean, signal: AbortSignal | undefined, pollMs: number): Promise<string | undefined> {
+  for (;;) {
+    const path = walTarget(input, { allowMissing: follow });
+    if (walExists(path)) return path;
+    if (!(await sleep(pollMs, signal))) return undefined;
+  }
+}
+
+async function* records(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number): AsyncGenerator<WalRecord> {
+  const path = await target(input, follow, signal, pollMs);
+  if (path === undefined) return;
   while (!signal?.aborted) {
     const segs = openSegments(path);
     try {

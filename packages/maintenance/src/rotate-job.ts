@@ -2,9 +2,10 @@
 // the same lock per batch and, once they hold it, notice that `{path}` is a new file
 // (dev+ino) and reopen it, continuing from the newest rotated segment's last seq (or
 // `{path}.meta`), so no event lands in a rotated-away file and seq stays gapless.
-import { openSync, closeSync, constants } from 'node:fs';
+import { openSync, closeSync, fstatSync, constants } from 'node:fs';
 import { recoverTail, nextSeqFor, shiftSegments, rotatedIndexes, WalError, fromFsError } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
+import { notRegular } from './wal-target.js';
 import type { RotateJob } from './protocol.js';
 import type { RotateResult } from './types.js';
 
@@ -16,12 +17,14 @@ export async function runRotate(job: RotateJob): Promise<RotateResult> {
   try {
     let fd: number;
     try {
-      fd = openSync(path, constants.O_RDWR);
+      fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(err, path, 'open');
       return { rotated: false, size: 0, nextSeq: nextSeqFor(path, -1), tornBytes: 0, droppedSegments: 0 };
     }
     try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw notRegular(path, path, st);
       // A crashed writer's torn tail must not travel into `{path}.1`, where it would be corruption.
       const tail = recoverTail(fd, path, { truncate: true });
       const nextSeq = nextSeqFor(path, tail.lastSeq);

@@ -1,7 +1,7 @@
 // rotate(): the seed's `WalWriter::rotate`, made safe for live writers (see rotate-job.ts).
-import { resolve } from 'node:path';
 import { runJob } from './pool.js';
-import { checkNonNegativeInt, checkObject, checkPath, resolveLock } from './options.js';
+import { walTarget } from './wal-target.js';
+import { checkNonNegativeInt, checkObject, resolveLock } from './options.js';
 import type { RotateOptions, RotateResult } from './types.js';
 
 /**
@@ -9,10 +9,10 @@ import type { RotateOptions, RotateResult } from './types.js';
  * `.1 → .2 …`, keeping at most `maxRotations` rotated files) and leaves a fresh empty one.
  */
 export async function rotate(path: string, maxSizeBytes: number, maxRotations: number, options: RotateOptions = {}): Promise<RotateResult> {
-  const abs = resolve(checkPath(path));
   checkNonNegativeInt(maxSizeBytes, 'maxSizeBytes');
   checkNonNegativeInt(maxRotations, 'maxRotations');
   checkObject(options);
   const lock = resolveLock(options);
+  const abs = walTarget(path);
   return runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
 }

@@ -1,9 +1,11 @@
 // A consistent view of a WAL's segments: every segment is opened up front, so a rotation
 // or cleanup renaming files while we read can no longer change what we read (an open fd
 // follows its inode). Readers take no lock, so the listing is checked again after opening
-// and retried when a rename slipped in between.
+// and retried when a rename slipped in between. Files are opened O_NONBLOCK and checked to
+// be regular files, so a FIFO or device put in a segment's place can never block a reader.
 import { openSync, closeSync, fstatSync, statSync, constants } from 'node:fs';
 import { rotatedIndexes, segmentPath, WalError } from '@threadwal/core';
+import { notRegular } from './wal-target.js';
 
 /** One open segment file. */
 export interface SegmentFile {
@@ -27,7 +29,7 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
     let consistent = true;
     for (const index of indexes) {
       const p = segmentPath(path, index);
-      const flags = index === 0 && opts.activeWritable ? constants.O_RDWR : constants.O_RDONLY;
+      const flags = (index === 0 && opts.activeWritable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK;
       let fd: number;
       try {
         fd = openSync(p, flags);
@@ -40,6 +42,11 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
         throw new WalError('EIO', `cannot open ${p}: ${(err as Error).message}`, { path: p, cause: err });
       }
       const st = fstatSync(fd);
+      if (!st.isFile()) {
+        closeSync(fd);
+        closeSegments(out);
+        throw notRegular(p, path, st);
+      }
       out.push({ path: p, index, fd, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
     }
     if (consistent && sameListing(path, out)) return out;

@@ -239,6 +239,7 @@ test('progress is reported, and abort stops cleanup with nothing changed', async
 
 test('an already aborted signal rejects at once', async () => {
   const path = tempWal();
+  writeFileSync(path, lines(0, 3, () => OLD));
   const ac = new AbortController();
   ac.abort(new Error('early'));
   const err = await cleanup(path, 1, { signal: ac.signal }).then(() => null, (e: unknown) => e);
@@ -253,11 +254,11 @@ test('bad arguments reject with EINVAL', async () => {
   await expectCode(cleanup(path, 1, { lockTimeoutMs: 0 }), 'EINVAL');
 });
 
-test('absent WAL: nothing to do', async () => {
+test('absent WAL: ENOENT, nothing created', async () => {
   const path = tempWal();
-  const r = await cleanup(path, 1, { now: nowSecs() });
-  assert.is(r.removed, 0);
+  await expectCode(cleanup(path, 1, { now: nowSecs() }), 'ENOENT');
   assert.not.ok(existsSync(path));
+  assert.not.ok(existsSync(`${path}.meta`));
 });
 
 test('readers see a consistent log during cleanup', async () => {

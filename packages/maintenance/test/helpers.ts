@@ -1,14 +1,26 @@
 // Shared by the maintenance tests: temp WALs, hand-written segments, child processes.
-import { mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readWal } from '../src/index.js';
 
-/** A WAL path in a fresh temp dir of its own. */
+const dirs: string[] = [];
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'threadwal-maint-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A WAL path in a fresh temp dir of its own (removed when the test process exits). */
 export function tempWal(name = 'app.wal'): string {
-  return join(mkdtempSync(join(tmpdir(), 'threadwal-maint-')), name);
+  return join(tempDir(), name);
 }
 
 /** One line as the writer writes it. */

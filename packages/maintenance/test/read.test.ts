@@ -38,8 +38,14 @@ test('reads .N … .1 then the active file, in seq order', async () => {
   assert.is(recs[3]!.type, 'job_started');
 });
 
-test('absent WAL yields nothing', async () => {
-  assert.equal(await seqs(tempWal()), []);
+test('absent WAL: the first next() rejects with ENOENT', async () => {
+  await expectCode(seqs(tempWal()), 'ENOENT');
+});
+
+test('an empty active file yields nothing', async () => {
+  const path = tempWal();
+  writeFileSync(path, '');
+  assert.equal(await seqs(path), []);
 });
 
 test('fromSeq skips whole segments by their last seq (a bad line in one is never read)', async () => {
@@ -101,6 +107,14 @@ test("onCorrupt: 'skip' skips and counts bad lines", async () => {
   for await (const rec of r) got.push(rec.seq);
   assert.equal(got, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10]);
   assert.is(r.skipped, 4); // two lines, the rotated segment's unterminated last line, one in the active file
+  // Where: runs of consecutive bad lines, in reading order.
+  const bad1 = lines(0, 3, ts).length;
+  const unterminated = bad1 + 'bad one\nbad two\n'.length + lines(3, 3, ts).length;
+  assert.equal(r.skips, [
+    { file: `${path}.1`, offset: bad1, lines: 2 },
+    { file: `${path}.1`, offset: unterminated, lines: 1 },
+    { file: path, offset: lines(7, 3, ts).length, lines: 1 },
+  ]);
 });
 
 test('a line with invalid UTF-8 is a bad line, as verify says, not a record decoded with U+FFFD', async () => {

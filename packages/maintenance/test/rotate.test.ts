@@ -8,12 +8,20 @@ import { tempWal, lines, line, seqs, range, expectCode } from './helpers.js';
 const TS = 1_700_000_000;
 const meta = (path: string): number => (JSON.parse(readFileSync(`${path}.meta`, 'utf8')) as { next_seq: number }).next_seq;
 
-test('absent file: no-op, nothing created', async () => {
+test('absent log: ENOENT, nothing created', async () => {
   const path = tempWal();
-  const r = await rotate(path, 0, 3);
-  assert.is(r.rotated, false);
+  await expectCode(rotate(path, 0, 3), 'ENOENT');
   assert.not.ok(existsSync(path));
   assert.not.ok(existsSync(`${path}.1`));
+  assert.not.ok(existsSync(`${path}.lock`));
+});
+
+test('rotated segments but no active file: not rotated, the next seq from the segments', async () => {
+  const path = tempWal();
+  writeFileSync(`${path}.1`, lines(0, 5, () => TS));
+  const r = await rotate(path, 0, 3);
+  assert.is(r.rotated, false);
+  assert.is(r.nextSeq, 5);
 });
 
 test('smaller than maxSizeBytes: no-op, file untouched', async () => {

@@ -30,8 +30,11 @@ test('a clean WAL over four segments', async () => {
   assert.is(r.bytes, lines(0, 20, ts).length);
 });
 
-test('empty and absent WALs are ok', async () => {
-  const r = await verify(tempWal());
+test('an empty WAL is ok; an absent one is ENOENT', async () => {
+  const path = tempWal();
+  await expectCode(verify(path), 'ENOENT');
+  writeFileSync(path, '');
+  const r = await verify(path);
   assert.ok(r.ok);
   assert.is(r.events, 0);
   assert.is(r.firstSeq, -1);

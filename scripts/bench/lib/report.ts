@@ -88,6 +88,21 @@ export function judgeTargets(results: CaseResult[], quick: boolean): Target[] {
     out.push(c !== undefined ? { name, measured: `${c.toFixed(3)} µs`, pass: c <= 1 } : missing(name, id));
   }
   {
+    const tw = byId(results, 'pino-tw');
+    const dest = byId(results, 'pino-dest');
+    const transport = byId(results, 'pino');
+    const name1 = 'pino-tw: ≥ 500,000 durable lines/s from one thread';
+    out.push(tw?.eventsPerSec ? { name: name1, measured: `${int(tw.eventsPerSec)} lines/s`, pass: tw.eventsPerSec >= 500e3 } : missing(name1, 'pino-tw'));
+    const name2 = "pino-tw: main-thread µs per log call ≤ 1.5× pino.destination()'s (pino-dest)";
+    out.push(tw?.cpuUsPerEvent !== undefined && dest?.cpuUsPerEvent !== undefined
+      ? { name: name2, measured: `${tw.cpuUsPerEvent.toFixed(2)} vs ${dest.cpuUsPerEvent.toFixed(2)} µs (${(tw.cpuUsPerEvent / dest.cpuUsPerEvent).toFixed(2)}×)`, pass: tw.cpuUsPerEvent <= 1.5 * dest.cpuUsPerEvent }
+      : missing(name2, tw ? 'pino-dest' : 'pino-tw'));
+    const name3 = "pino-tw: ≥ 2× pino's own transport throughput (pino row, not durable)";
+    out.push(tw?.eventsPerSec && transport?.eventsPerSec
+      ? { name: name3, measured: `${int(tw.eventsPerSec)} vs ${int(transport.eventsPerSec)} lines/s (${(tw.eventsPerSec / transport.eventsPerSec).toFixed(2)}×)`, pass: tw.eventsPerSec >= 2 * transport.eventsPerSec }
+      : missing(name3, tw ? 'pino' : 'pino-tw'));
+  }
+  {
     const m = byId(results, 'big-open')?.metrics;
     const name = `big-open: open of a 1 GiB WAL < 50 ms${quick ? ' (quick run: 64 MiB file, not judged)' : ''}`;
     const ms = m?.openMs;

@@ -2,7 +2,7 @@
 // with live writers, streamed in maintenance's pool. Ctrl-C cancels with nothing changed.
 import { Option, type Command } from 'commander';
 import type { CleanupResult } from '@threadwal/maintenance';
-import { durationArg, DURATION_HELP } from '../options.js';
+import { wholeSecondsArg, DURATION_HELP } from '../options.js';
 import { startProgress } from '../progress.js';
 import { interruptible } from '../interrupt.js';
 import { requireWal, listSegments, totalBytes } from '../wal-path.js';
@@ -14,12 +14,12 @@ export function registerCleanup(program: Command): void {
     .command('cleanup')
     .description('remove events older than --max-age, from the oldest end of the log')
     .argument('<path>', 'the WAL file')
-    .addOption(new Option('--max-age <duration>', 'keep events at most this old').argParser(durationArg).makeOptionMandatory())
+    .addOption(new Option('--max-age <duration>', 'keep events at most this old').argParser(wholeSecondsArg).makeOptionMandatory())
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `\n${DURATION_HELP}.\nSafe while writers append. Seqs are never reused; an old event after a newer one stays.\n\nExample:\n  threadwal cleanup app.wal --max-age 7d`)
     .action(async (input: string, opts: { maxAge: number; json?: boolean }) => {
       const path = requireWal(input);
-      const maxAgeSecs = Math.round(opts.maxAge);
+      const maxAgeSecs = opts.maxAge;
       const { cleanup } = await import('@threadwal/maintenance');
       const bar = opts.json ? undefined : startProgress('cleanup', totalBytes(listSegments(path)));
       let r: CleanupResult;

@@ -11,6 +11,7 @@ const DEFAULT_KEEP = 5;
 interface RotateCliOptions {
   maxSize?: number;
   keep: number;
+  json?: boolean;
 }
 
 export function registerRotate(program: Command): void {
@@ -20,11 +21,16 @@ export function registerRotate(program: Command): void {
     .argument('<path>', 'the WAL file')
     .addOption(new Option('--max-size <size>', 'rotate only once the active file is at least this big (default: rotate now)').argParser(sizeArg))
     .addOption(new Option('--keep <n>', 'rotated segments to keep; older ones are deleted').argParser(countArg).default(DEFAULT_KEEP))
+    .option('--json', 'print the result as JSON')
     .addHelpText('after', `\n${SIZE_HELP}.\nSafe while writers append: it takes their lock, and seqs continue in the fresh file.\n\nExample:\n  threadwal rotate app.wal --max-size 64MiB --keep 5`)
     .action(async (input: string, opts: RotateCliOptions) => {
       const path = requireWal(input);
       const { rotate } = await import('@threadwal/maintenance');
       const r = await rotate(path, opts.maxSize ?? 0, opts.keep);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
       const name = segName(path);
       const lines: string[] = [];
       if (r.rotated) {

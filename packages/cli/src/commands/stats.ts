@@ -7,7 +7,7 @@ import { startProgress } from '../progress.js';
 import { interruptible } from '../interrupt.js';
 import { requireWal, listSegments, totalBytes } from '../wal-path.js';
 import { formatDuration, formatSize } from '../units.js';
-import { fmtInt, fmtTime, plural, rows, segName, table } from '../report.js';
+import { fmtInt, fmtTime, orNull, plural, rows, segName, segmentJson, table } from '../report.js';
 
 /** What a pass over the events gathers. */
 export interface EventTally {
@@ -20,14 +20,16 @@ export interface WalStatsReport {
   path: string;
   bytes: number;
   events: number;
-  firstSeq: number;
-  lastSeq: number;
+  /** null when there is no event. */
+  firstSeq: number | null;
+  lastSeq: number | null;
   /** The seq the next event will get (seqs are never reused, even after cleanup). */
   nextSeq: number;
-  /** Oldest and newest ts (Unix seconds), -1 when there is no event. */
-  firstTs: number;
-  lastTs: number;
-  segments: VerifyReport['segments'];
+  /** Oldest and newest ts (Unix seconds), null when there is no event. */
+  firstTs: number | null;
+  lastTs: number | null;
+  /** verify's segments, with null seqs for a segment without events. */
+  segments: Array<ReturnType<typeof segmentJson<VerifyReport['segments'][number]>>>;
   types: Record<string, number>;
   /** verify's verdict: problems found (bad lines, gaps, duplicates, out of order). */
   problems: number;
@@ -86,12 +88,12 @@ export function registerStats(program: Command): void {
         path: report.path,
         bytes: report.bytes,
         events: report.events,
-        firstSeq: report.firstSeq,
-        lastSeq: report.lastSeq,
+        firstSeq: orNull(report.firstSeq),
+        lastSeq: orNull(report.lastSeq),
         nextSeq: Math.max(report.lastSeq + 1, report.metaNextSeq),
-        firstTs: t.types.size ? t.firstTs : -1,
-        lastTs: t.types.size ? t.lastTs : -1,
-        segments: report.segments,
+        firstTs: t.types.size ? t.firstTs : null,
+        lastTs: t.types.size ? t.lastTs : null,
+        segments: report.segments.map(segmentJson),
         types: Object.fromEntries([...t.types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
         problems: report.counts.badLines + report.counts.gaps + report.counts.duplicates + report.counts.outOfOrder,
         tornTailBytes: report.tornTailBytes,
@@ -107,7 +109,7 @@ export function formatStats(s: WalStatsReport): string {
     segName(g.path),
     formatSize(g.size),
     `${fmtInt(g.events)} events`,
-    g.events ? `seq ${fmtInt(g.firstSeq)} … ${fmtInt(g.lastSeq)}` : '',
+    g.firstSeq !== null && g.lastSeq !== null ? `seq ${fmtInt(g.firstSeq)} … ${fmtInt(g.lastSeq)}` : '',
   ]);
   const summary: Array<[string, string]> = [
     ['segments', `${s.segments.length}, ${formatSize(s.bytes)} in all`],
@@ -116,8 +118,8 @@ export function formatStats(s: WalStatsReport): string {
   if (segs.length) out.push(table(segs, 'lrrl', '    '));
   const more: Array<[string, string]> = [
     ['events', fmtInt(s.events)],
-    ['seq', `${s.events ? `${fmtInt(s.firstSeq)} … ${fmtInt(s.lastSeq)}` : 'none'}, next ${fmtInt(s.nextSeq)}`],
-    ['time', s.firstTs >= 0 ? `${fmtTime(s.firstTs)} … ${fmtTime(s.lastTs)} (${formatDuration(s.lastTs - s.firstTs)})` : 'none'],
+    ['seq', `${s.firstSeq !== null && s.lastSeq !== null ? `${fmtInt(s.firstSeq)} … ${fmtInt(s.lastSeq)}` : 'none'}, next ${fmtInt(s.nextSeq)}`],
+    ['time', s.firstTs !== null && s.lastTs !== null ? `${fmtTime(s.firstTs)} … ${fmtTime(s.lastTs)} (${formatDuration(s.lastTs - s.firstTs)})` : 'none'],
     ['health', s.problems ? `${plural(s.problems, 'problem')}: run \`threadwal verify ${s.path}\`` : 'clean'],
   ];
   if (s.tornTailBytes) more.push(['torn tail', `${plural(s.tornTailBytes, 'byte')} (cut on the next open)`]);

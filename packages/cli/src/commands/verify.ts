@@ -3,12 +3,12 @@
 import { Option, type Command } from 'commander';
 import type { VerifyReport } from '@threadwal/maintenance';
 import { EXIT_FAILURE } from '../errors.js';
-import { countArg } from '../options.js';
+import { positiveCountArg } from '../options.js';
 import { startProgress } from '../progress.js';
 import { interruptible } from '../interrupt.js';
 import { requireWal, listSegments, totalBytes } from '../wal-path.js';
 import { formatSize } from '../units.js';
-import { fmtInt, plural, rows, segName, table } from '../report.js';
+import { fmtInt, orNull, plural, rows, segName, segmentJson, table } from '../report.js';
 
 interface VerifyCliOptions {
   deep?: boolean;
@@ -23,7 +23,7 @@ export function registerVerify(program: Command): void {
     .argument('<path>', 'the WAL file')
     .option('--deep', 'JSON.parse every line instead of checking its shape')
     .option('--json', 'print the report as JSON')
-    .addOption(new Option('--max-issues <n>', 'most problems listed per kind (counts stay exact)').argParser(countArg))
+    .addOption(new Option('--max-issues <n>', 'most problems listed per kind (counts stay exact; default 100)').argParser(positiveCountArg))
     .addHelpText('after', '\nA torn tail (an unfinished last line, cut on the next open) is reported but is not an error.')
     .action(async (input: string, opts: VerifyCliOptions) => {
       const path = requireWal(input);
@@ -35,14 +35,19 @@ export function registerVerify(program: Command): void {
           deep: opts.deep === true,
           signal,
           onProgress: (p) => bar?.update(p.bytesDone, p.bytesTotal),
-          ...(opts.maxIssues ? { maxIssues: opts.maxIssues } : {}),
+          ...(opts.maxIssues !== undefined ? { maxIssues: opts.maxIssues } : {}),
         }));
       } finally {
         bar?.stop();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerify(report));
+      process.stdout.write(opts.json ? `${JSON.stringify(verifyJson(report), null, 2)}\n` : formatVerify(report));
       if (!report.ok) process.exitCode = EXIT_FAILURE;
     });
+}
+
+/** The report as JSON: `null`, not -1, for the seqs of a log or segment without events. */
+export function verifyJson(r: VerifyReport): object {
+  return { ...r, firstSeq: orNull(r.firstSeq), lastSeq: orNull(r.lastSeq), segments: r.segments.map(segmentJson) };
 }
 
 /** The human report: a summary, then every problem with its file and byte offset. */
