@@ -36,10 +36,15 @@ export const CASES: readonly CaseSpec[] = [
   { id: 'paced-1k', group: 6, title: 'threadwal paced, 1k events/s offered', module: 'paced', fn: 'paced1k' },
   { id: 'paced-10k', group: 6, title: 'threadwal paced, 10k events/s offered', module: 'paced', fn: 'paced10k' },
   { id: 'paced-100k', group: 6, title: 'threadwal paced, 100k events/s offered', module: 'paced', fn: 'paced100k' },
+  { id: 'floor-1k', group: 6, title: 'floor: bare thread hop (write+fdatasync, ack), 1k/s', module: 'floor', fn: 'floor1k' },
+  { id: 'floor-10k', group: 6, title: 'floor: bare thread hop (write+fdatasync, ack), 10k/s', module: 'floor', fn: 'floor10k' },
+  { id: 'floor-100k', group: 6, title: 'floor: bare thread hop (write+fdatasync, ack), 100k/s', module: 'floor', fn: 'floor100k' },
+  { id: 'paced-4x10k', group: 6, title: 'stress: 4 producer threads, 10k events/s each', module: 'paced', fn: 'pacedThreads4' },
   { id: 'big-gen', group: 7, title: 'make the big WAL (direct writes, 1 fdatasync)', module: 'big-file', fn: 'generate' },
   { id: 'big-open', group: 7, title: 'openWal of the big WAL (torn tail recovered)', module: 'big-file', fn: 'open' },
   { id: 'big-verify', group: 7, title: '@threadwal/maintenance verify(path)', module: 'big-file', fn: 'verify' },
   { id: 'big-cleanup', group: 7, title: '@threadwal/maintenance cleanup(path, 1 day)', module: 'big-file', fn: 'cleanup' },
+  { id: 'paced-cleanup', group: 7, title: 'stress: threadwal paced 10k/s during a cleanup of a 1 GiB WAL', module: 'big-file', fn: 'pacedDuringCleanup' },
 ];
 
 export const BASELINE_ID = 'naive';
@@ -65,6 +70,7 @@ export function selectCases(tokens: readonly string[]): { ids: string[]; unknown
     for (const c of hits) picked.add(c.id);
   }
   // The big-file cases work on the file big-gen makes in the same run.
-  if (CASES.some((c) => c.group === 7 && picked.has(c.id))) picked.add('big-gen');
+  // (paced-cleanup makes its own copy.)
+  if (CASES.some((c) => c.group === 7 && c.id !== 'paced-cleanup' && picked.has(c.id))) picked.add('big-gen');
   return { ids: CASES.filter((c) => picked.has(c.id)).map((c) => c.id), unknown };
 }

@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CASES, selectCases } from './catalog.js';
 import { now, round, type CaseResult } from './lib/measure.js';
-import { judgeTargets, ratioToBaseline, renderTable, renderTargets, type Target } from './lib/report.js';
+import { judgeTargets, ratioToBaseline, renderLatencyRatios, renderTable, renderTargets, type Target } from './lib/report.js';
 import { lineSizes } from './lib/workload.js';
 
 export interface BenchOptions {
@@ -212,6 +212,12 @@ async function main(): Promise<void> {
   console.log('');
   console.log(report.table);
   console.log('');
+  const ratios = renderLatencyRatios(report.results);
+  if (ratios) {
+    console.log('Latency beside the floor (bare thread hop) and raw write+fdatasync, same run (ratios p50 / p99 / p99.9):');
+    console.log(ratios);
+    console.log('');
+  }
   console.log('Targets (judged on this run; a MISS never fails the run):');
   console.log(renderTargets(report.targets));
   console.log('');

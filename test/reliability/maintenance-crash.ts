@@ -16,8 +16,9 @@ import * as assert from 'uvu/assert';
 import { cpSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openWal } from '@threadwal/client';
-import { rotatedIndexes, segmentPath, readMetaNextSeq, type WalRecord } from '@threadwal/core';
-import { rotate, cleanup, verify, readWal, closePool } from '@threadwal/maintenance';
+import { gunzipSync } from 'node:zlib';
+import { rotatedIndexes, rotatedSegmentFile, readMetaNextSeq, parseLine, type WalRecord } from '@threadwal/core';
+import { rotate, cleanup, verify, readWal, closePool, compress, applyRetention } from '@threadwal/maintenance';
 import { tmpDir, fixture, run, within, report, FULL, readStrict, checkGapless } from './helpers.js';
 
 const OLD_TS = 1000;
@@ -25,7 +26,9 @@ const NEW_TS = 4_000_000_000; // later than any file's mtime, so cleanup may del
 const MAX_AGE = 100;
 const NAME = 'wal.jsonl';
 
-type Op = 'rotate' | 'cleanup' | 'wal-rotate';
+type Op = 'rotate' | 'cleanup' | 'wal-rotate' | 'compress' | 'retention';
+/** What the retention layout applies: the two oldest of its three rotated segments go. */
+const RETENTION_KEEP = 1;
 interface Layout {
   name: string;
   op: Op;
@@ -42,7 +45,13 @@ const LAYOUTS: Layout[] = [
   { name: 'cleanup-active', op: 'cleanup', segments: [rep(10, 'old'), rep(10, 'old'), [...rep(5, 'old'), ...rep(10, 'new')]] },
   // cleanup deletes .2 whole and rewrites .1; the active file is untouched
   { name: 'cleanup-rotated', op: 'cleanup', segments: [rep(10, 'old'), [...rep(5, 'old'), ...rep(10, 'new')], rep(10, 'new')] },
+  // Issue 13: gzip of the three rotated segments (the active file stays plain)
+  { name: 'compress', op: 'compress', segments: [rep(10, 'new'), rep(10, 'new'), rep(10, 'new'), rep(10, 'new')] },
+  // Issue 13: retention by count deletes .3 and .2 (their events are 'old' only in that they go)
+  { name: 'retention', op: 'retention', segments: [rep(10, 'old'), rep(10, 'old'), rep(10, 'new'), rep(10, 'new')] },
 ];
+/** Ops that may remove the layout's 'old' events. */
+const removes = (op: Op): boolean => op === 'cleanup' || op === 'retention';
 
 /** Builds a layout once (through the public API: appends and writer rotations). */
 async function template(layout: Layout): Promise<{ dir: string; keep: Set<string>; all: number }> {
@@ -72,7 +81,8 @@ interface Case {
 async function runOp(dir: string, layout: Layout, c: Case | null, trace?: string): Promise<{ code: number | null; signal: string | null; lines: string[]; stderr: string }> {
   const path = join(dir, NAME);
   const args = layout.op === 'cleanup' ? [path, 'cleanup', String(MAX_AGE), String(NEW_TS)]
-    : layout.op === 'wal-rotate' ? [path, 'wal-rotate', join(dir, 'armed')] : [path, 'rotate'];
+    : layout.op === 'wal-rotate' ? [path, 'wal-rotate', join(dir, 'armed')]
+      : layout.op === 'retention' ? [path, 'retention', String(RETENTION_KEEP)] : [path, layout.op];
   const env: NodeJS.ProcessEnv = { THREADWAL_CRASH_DIR: dir, THREADWAL_CRASH_AT: String(c?.k ?? 0), THREADWAL_CRASH_WHEN: c?.when ?? 'before', THREADWAL_CRASH_HOW: c?.how ?? 'kill' };
   if (layout.op === 'wal-rotate') env.THREADWAL_CRASH_ARM = join(dir, 'armed');
   if (trace) env.THREADWAL_CRASH_TRACE = trace;
@@ -81,10 +91,20 @@ async function runOp(dir: string, layout: Layout, c: Case | null, trace?: string
   return { code, signal, lines: child.lines, stderr: child.stderr() };
 }
 
-/** The records of every segment in reading order, strictly (a torn or bad line throws). */
+/** A compressed segment, strictly: it must decompress whole (a partial .gz under a segment's name throws) and parse. */
+function readStrictGz(file: string): WalRecord[] {
+  const buf = gunzipSync(readFileSync(file));
+  if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) throw new Error(`${file} does not end with a newline`);
+  return buf.toString('utf8').split('\n').slice(0, -1).map((l, i) => parseLine(l, { file, offset: i }));
+}
+
+/** The records of every segment in reading order, strictly (a torn or bad line throws); each index once, the plain file first, as readers do. */
 function readAll(path: string): WalRecord[] {
   const out: WalRecord[] = [];
-  for (const i of rotatedIndexes(path)) out.push(...readStrict(segmentPath(path, i)));
+  for (const i of rotatedIndexes(path)) {
+    const f = rotatedSegmentFile(path, i)!;
+    out.push(...(f.endsWith('.gz') ? readStrictGz(f) : readStrict(f)));
+  }
   out.push(...readStrict(path));
   return out;
 }
@@ -105,7 +125,12 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   const ids = new Set(records.map((r) => r.job_id));
   for (const id of keep) assert.ok(ids.has(id), `${what}: ${id} is missing`);
   for (const id of acked) assert.ok(ids.has(id), `${what}: acknowledged ${id} is missing`);
-  if (layout.op !== 'cleanup') assert.ok(records.length >= all, `${what}: a rotation lost events`);
+  if (!removes(layout.op)) assert.ok(records.length >= all, `${what}: a rotation lost events`);
+  for (const i of rotatedIndexes(path)) {
+    // Both names of one index (a crash between a compression's rename and unlink) hold the same lines.
+    const gz = `${path}.${i}.gz`;
+    if (existsSync(`${path}.${i}`) && existsSync(gz)) assert.equal(readStrictGz(gz), readStrict(`${path}.${i}`).map(({ offset: _, ...r }) => r), `${what}: a .gz beside its plain segment differs`);
+  }
 
   const v = await verify(path);
   assert.ok(v.ok, `${what}: verify() failed: ${JSON.stringify(v.counts)}`);
@@ -128,6 +153,13 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   if (layout.op === 'cleanup') {
     const r = await cleanup(path, MAX_AGE, { now: NEW_TS });
     assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next cleanup sweeps the dead cleanup's temp files`);
+  } else if (layout.op === 'compress') {
+    const r = await compress(path);
+    assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next compress sweeps the dead one's temp files`);
+    for (const i of rotatedIndexes(path)) assert.not.ok(existsSync(`${path}.${i}`), `${what}: .${i} is still plain after compress ran again`);
+  } else if (layout.op === 'retention') {
+    await applyRetention(path, { maxSegments: RETENTION_KEEP });
+    assert.is(rotatedIndexes(path).length, RETENTION_KEEP, `${what}: retention ran again keeps ${RETENTION_KEEP}`);
   } else {
     await rotate(path, 0, 5);
   }
@@ -135,7 +167,7 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   checkGapless(after, after[0]?.seq ?? 0);
   const afterIds = new Set(after.map((r) => r.job_id));
   for (const id of [...keep, ...acked, ...Array.from({ length: 5 }, (_, i) => `resume-${i}`)]) assert.ok(afterIds.has(id), `${what}: ${id} missing after the operation was run again`);
-  if (layout.op === 'cleanup') assert.not.ok(after.some((r) => r.ts === OLD_TS), `${what}: old events remain after a complete cleanup`);
+  if (removes(layout.op)) assert.not.ok(after.some((r) => r.ts === OLD_TS), `${what}: old events remain after a complete ${layout.op}`);
   assert.equal(leftovers(dir).cleanupTemps, [], `${what}: cleanup temp files remain after a complete cleanup`);
   assert.ok((await verify(path)).ok);
   return { cleanupTemps: left.cleanupTemps.length, metaTemps: left.metaTemps.length };

@@ -12,6 +12,8 @@ import { registerStats } from './commands/stats.js';
 import { registerRotate } from './commands/rotate.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerBench } from './commands/bench.js';
+import { registerCompress } from './commands/compress.js';
+import { registerCursors } from './commands/cursors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerStats(program);
   registerRotate(program);
   registerCleanup(program);
+  registerCompress(program);
+  registerCursors(program);
   registerBench(program);
   return program;
 }

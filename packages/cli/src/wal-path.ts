@@ -23,16 +23,18 @@ export function listSegments(path: string): SegmentInfo[] {
   } catch {
     names = [];
   }
-  const indexes: number[] = [];
+  const indexes = new Set<number>();
   for (const name of names) {
-    if (name.startsWith(prefix) && /^[1-9][0-9]{0,8}$/.test(name.slice(prefix.length))) indexes.push(Number(name.slice(prefix.length)));
+    // `{path}.N.gz` is a compressed rotated segment (issue 13)
+    const m = name.startsWith(prefix) ? /^([1-9][0-9]{0,8})(?:\.gz)?$/.exec(name.slice(prefix.length)) : null;
+    if (m) indexes.add(Number(m[1]));
   }
-  indexes.sort((a, b) => b - a);
   const out: SegmentInfo[] = [];
-  for (const index of [...indexes, 0]) {
+  for (const index of [...[...indexes].sort((a, b) => b - a), 0]) {
     const p = index === 0 ? path : `${path}.${index}`;
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (st?.isFile()) out.push({ path: p, index, size: st.size });
+    const st = statSync(p, { throwIfNoEntry: false }) ?? (index === 0 ? undefined : statSync(`${p}.gz`, { throwIfNoEntry: false }));
+    const file = index !== 0 && !statSync(p, { throwIfNoEntry: false }) ? `${p}.gz` : p;
+    if (st?.isFile()) out.push({ path: file, index, size: st.size });
   }
   return out;
 }
@@ -58,6 +60,9 @@ const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.lock$/, 'the lock directory of the WAL'],
   [/^(.+)\.lock\.want$/, 'the lock-wanted hint of the WAL'],
   [/^(.+)\.cleanup-\d+-[0-9a-f]+\.tmp$/, 'a temp file of a cleanup of the WAL'],
+  // issue 13: gzip of a rotated segment, and the consumer cursors' directory
+  [/^(.+)\.[1-9][0-9]{0,8}\.gz$/, 'a compressed rotated segment of the WAL'],
+  [/^(.+)\.cursors$/, 'the consumer cursors directory of the WAL'],
 ];
 
 /** True for a small regular file holding `{"next_seq":N}`, what core writes to `{path}.meta`. */

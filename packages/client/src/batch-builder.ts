@@ -6,6 +6,8 @@ import type { Resolve } from './hot-path.js';
 
 /** Post at once past this many bytes, so one long synchronous loop still pipelines. */
 export const MAX_POST_BYTES = 1024 * 1024;
+/** Past this many bytes, post at once if the writer has nothing of ours left to write (see Batcher). */
+export const EARLY_POST_BYTES = 16 * 1024;
 const MIN_BUF_BYTES = 4096;
 
 /** A finished batch: `len` bytes of `count` bodies in `buf`. */

@@ -2,15 +2,17 @@
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
 import {
-  WalError, encodeBody, encodeRawBody, fromWire, assertNever, SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
-  type Connection, type FromWriterData, type BatchMsg,
+  WalError, encodeBody, encodeRawBody, fromWire, assertNever, nextBatchId, prevBatchId,
+  SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
+  type Connection, type FromWriterData, type BatchMsg, type AckMsg,
 } from '@threadwal/core';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { BatchBuilder, MAX_POST_BYTES } from './batch-builder.js';
+import { BatchBuilder, MAX_POST_BYTES, EARLY_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
 import { newPromise, capturedRes, rejected, type Resolve } from './hot-path.js';
 import type { ResolvedClientOptions } from './options.js';
 import { LatencyRing } from './latency.js';
+import { TRACE, traceAck } from './trace.js';
 
 interface Inflight {
   count: number;
@@ -45,6 +47,8 @@ export class Batcher {
   // in flight and held back
   readonly #inflight = new Map<number, Inflight>();
   #nextId = 1;
+  /** Id of the newest batch posted (0: none yet). */
+  #lastPosted = 0;
   #pendingBytes = 0;
   #waiting: Held[] = [];
   #drainWaiters: Array<() => void> = [];
@@ -159,11 +163,19 @@ export class Batcher {
 
   #counted(n: number): void {
     this.#pendingBytes += n;
-    if (this.#b.bytes >= MAX_POST_BYTES) this.post();
+    // Inside one long synchronous run of appends, post as soon as the writer has caught up
+    // with everything this client sent (the SAB cursor says so; its ack message cannot be
+    // read until the run ends), so it writes while we still serialize.
+    if (this.#b.bytes >= MAX_POST_BYTES || (this.#b.bytes >= EARLY_POST_BYTES && this.#writerCaughtUp())) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#postTask);
     }
+  }
+
+  #writerCaughtUp(): boolean {
+    const sab = this.#sab;
+    return sab !== null && Atomics.load(sab, SAB_DURABLE_BATCH) === this.#lastPosted;
   }
 
   /** Sends the batch built so far to the writer thread. */
@@ -174,7 +186,8 @@ export class Batcher {
     if (!conn) return void this.#reconnect();
     const b = this.#b.take();
     const id = this.#nextId;
-    this.#nextId = (id + 1) | 0 || 1; // Int32 in the SAB; 0 means "none"
+    this.#nextId = nextBatchId(id); // Int32 in the SAB; 0 means "none"
+    this.#lastPosted = id;
     const msg: BatchMsg = { type: 'batch', id, buf: b.buf.buffer as ArrayBuffer, len: b.len, count: b.count };
     this.#inflight.set(id, { count: b.count, bytes: b.len, res: b.res, t0: performance.now() });
     if (this.#inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
@@ -186,15 +199,8 @@ export class Batcher {
     switch (msg.type) {
       case 'hello':
         return;
-      case 'ack': {
-        const b = this.#inflight.get(msg.id);
-        if (!b) return;
-        this.#inflight.delete(msg.id);
-        this.latency.add(performance.now() - b.t0);
-        for (let i = 0; i < b.count; i++) b.res[i]?.(msg.firstSeq + i);
-        this.lastSeq = msg.firstSeq + b.count - 1;
-        return this.#settle(b);
-      }
+      case 'ack':
+        return this.#onAck(msg);
       case 'nack': {
         const b = this.#inflight.get(msg.id);
         if (!b) return;
@@ -212,6 +218,25 @@ export class Batcher {
         return;
       default:
         assertNever(msg);
+    }
+  }
+
+  /** Settles the batches an ack covers, oldest first, each one's seqs right after the one before. */
+  #onAck(msg: AckMsg): void {
+    const n = msg.n ?? 1;
+    let id = msg.id;
+    for (let k = 1; k < n; k++) id = prevBatchId(id);
+    let seq = msg.firstSeq;
+    for (let k = 0; k < n; k++, id = nextBatchId(id)) {
+      const b = this.#inflight.get(id);
+      if (!b) continue;
+      this.#inflight.delete(id);
+      this.latency.add(performance.now() - b.t0);
+      if (TRACE && msg.t) traceAck(b.t0, msg.t);
+      for (let i = 0; i < b.count; i++) b.res[i]?.(seq + i);
+      seq += b.count;
+      this.lastSeq = seq - 1;
+      this.#settle(b);
     }
   }
 

@@ -35,6 +35,10 @@ export interface ResolvedClientOptions {
 export const CLIENT_OPTION_KEYS = ['maxPendingBytes', 'maxEventBytes', 'flushSyncTimeoutMs', 'onError', 'connectTimeoutMs'] as const;
 /** Keys of WalOptions that are not the writer thread's. */
 export const WAL_CLIENT_KEYS = [...CLIENT_OPTION_KEYS, 'reportRecovery'] as const;
+// Compile-time: a ClientOptions field missing from CLIENT_OPTION_KEYS would be refused as unknown.
+type MissingClientKey = Exclude<keyof ClientOptions, (typeof CLIENT_OPTION_KEYS)[number]>;
+const _everyClientKey: [MissingClientKey] extends [never] ? true : MissingClientKey = true;
+void _everyClientKey;
 
 export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;

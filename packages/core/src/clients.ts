@@ -1,11 +1,11 @@
 // The writer's side of its clients: one data port and one SharedArrayBuffer each. Every
 // answer goes both ways: a message for the client's event loop, and a SAB store + notify
 // for a thread blocked in flushSync (which reads no messages).
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WAL_ERROR_CODES, type WireError } from './errors.js';
 import {
   SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_DEAD, STATE_OK,
-  type FromWriterData,
+  type FromWriterData, type AckMsg, type ToWriterData,
 } from './protocol.js';
 
 export interface Client {
@@ -29,6 +29,17 @@ export class Clients {
     return client;
   }
 
+  /**
+   * Hands every message already queued on every client's port to `fn`, in each port's
+   * order, without going through the event loop: receiveMessageOnPort costs a fraction of
+   * a 'message' event's dispatch, and a writer back from a long fdatasync finds many.
+   */
+  drain(fn: (client: Client, msg: ToWriterData) => void): void {
+    for (const c of this.#all) {
+      for (let m = receiveMessageOnPort(c.port); m !== undefined; m = receiveMessageOnPort(c.port)) fn(c, m.message as ToWriterData);
+    }
+  }
+
   tell(client: Client, msg: FromWriterData): void {
     try {
       client.port.postMessage(msg);
@@ -37,9 +48,14 @@ export class Clients {
     }
   }
 
-  /** Batch `id` of `client` is durable from `firstSeq` on. Call notify() once the whole cycle is acked. */
-  ack(client: Client, id: number, firstSeq: number): void {
-    this.tell(client, { type: 'ack', id, firstSeq });
+  /**
+   * The `n` batches of `client` ending with batch `id` (consecutive ids) are durable, the
+   * first of them from `firstSeq` on. Call notify() once the whole cycle is acked.
+   */
+  ack(client: Client, id: number, firstSeq: number, n: number, t?: number[]): void {
+    const msg: AckMsg = n === 1 ? { type: 'ack', id, firstSeq } : { type: 'ack', id, firstSeq, n };
+    if (t) msg.t = t;
+    this.tell(client, msg);
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
   }
 

@@ -13,8 +13,18 @@ export interface BodyBatch {
   count: number;
 }
 
+/** What frame() returns: one object per Framer, reused by every call (no allocation per batch). */
+export interface Framed {
+  out: Buffer;
+  len: number;
+  count: number;
+  firsts: number[];
+  errors: Array<WalError | undefined>;
+}
+
 export class Framer {
   #out: Buffer = Buffer.allocUnsafe(1 << 20);
+  readonly #result: Framed = { out: this.#out, len: 0, count: 0, firsts: [], errors: [] };
   readonly #digits = new Uint8Array(20);
   #ndigits = 0;
 
@@ -41,17 +51,20 @@ export class Framer {
   /**
    * Frames `batches` starting at `firstSeq`. A batch that is not what a client sends (a line
    * count that does not match, no final newline) is left out, not framed: `firsts[i]` is
-   * the first seq of batch i, or -1 with `errors[i]` saying why. `out` is an internal
-   * buffer, valid until the next call.
+   * the first seq of batch i, or -1 with `errors[i]` saying why. The result, `out` and
+   * the arrays are the Framer's own, valid until the next call.
    */
-  frame(batches: readonly BodyBatch[], firstSeq: number): { out: Buffer; len: number; count: number; firsts: number[]; errors: Array<WalError | undefined> } {
+  frame(batches: readonly BodyBatch[], firstSeq: number): Framed {
     let need = 0;
     for (const b of batches) need += b.len + b.count * MAX_PREFIX;
     if (this.#out.length < need) this.#out = Buffer.allocUnsafe(Math.max(need, this.#out.length * 2));
     const out = this.#out;
     const d = this.#digits;
-    const firsts: number[] = [];
-    const errors: Array<WalError | undefined> = [];
+    const r = this.#result;
+    const firsts = r.firsts;
+    const errors = r.errors;
+    firsts.length = 0;
+    errors.length = 0;
     let seq = firstSeq;
     let o = 0;
     for (const b of batches) {
@@ -86,6 +99,9 @@ export class Framer {
       }
       errors.push(error);
     }
-    return { out, len: o, count: seq - firstSeq, firsts, errors };
+    r.out = out;
+    r.len = o;
+    r.count = seq - firstSeq;
+    return r;
   }
 }

@@ -7,7 +7,8 @@ export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './body-writer.
 export type { WalEvent, WalEventType, WalRecord } from './format.js';
 export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
-export { segmentPath, segmentPaths, rotatedIndexes, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments } from './segments.js';
+export { segmentPath, segmentPaths, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments } from './segments.js';
+export { crc32c, checkLineChecksum, CHECKSUM_BYTES, Stamper } from './checksum.js';
 export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, looksTornFirstBatch } from './recover.js';
 export type { RecoveryCut, CutReason, TailState } from './recover.js';
 export { fsSeam, fsyncDir, readFully } from './fs-seam.js';
@@ -18,3 +19,5 @@ export { resolveWalPath, walExists } from './wal-path.js';
 export type { ResolveWalPathOptions } from './wal-path.js';
 export type { Connection } from './writer.js';
 export * from './protocol.js';
+export { TRACE, absNow, threadTrace, PhaseTrace, T_RECV, T_CYCLE, T_LOCKED, T_WRITTEN, T_SYNCED, T_ACKED, T_FREE } from './trace.js';
+export type { TraceSummary, PhaseSummary } from './trace.js';

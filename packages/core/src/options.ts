@@ -1,4 +1,5 @@
 import { WalError } from './errors.js';
+import { parseEvery } from './rotate-clock.js';
 
 export type Durability = 'fdatasync' | 'fsync' | 'none';
 export type LockMode = 'batch' | 'exclusive';
@@ -19,8 +20,15 @@ export interface WriterOptions {
   lockTimeoutMs?: number;
   /** Most bytes one write + fdatasync carries. Default 4 MiB. */
   maxBatchBytes?: number;
-  /** Rotate from the writer thread at a batch boundary once the active file reaches maxSizeBytes. Default off. */
-  rotate?: { maxSizeBytes: number; maxRotations: number } | false;
+  /**
+   * Rotate from the writer thread at a batch boundary once the active file reaches
+   * maxSizeBytes, and/or (`every`: '1h', '1d', '15m', or ms) before the first batch of a new
+   * interval, boundaries in local time unless `utc`. Keeps maxRotations rotated files
+   * (default 5 when only `every` is given). Default off.
+   */
+  rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false;
+  /** `'crc32c'`: end each line with a `"crc32c"` checksum field that readWal and verify check. Default off. */
+  checksum?: 'crc32c' | false;
   /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
   faultInjection?: string;
 }
@@ -31,13 +39,23 @@ export interface ResolvedWriterOptions {
   lockStaleMs: number;
   lockTimeoutMs: number;
   maxBatchBytes: number;
-  rotate: { maxSizeBytes: number; maxRotations: number } | false;
+  /** maxSizeBytes is Infinity when only time rotates; everyMs/utc only when `every` was given. */
+  rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean } | false;
   faultInjection: string | undefined;
+  /** Present only when on. */
+  checksum?: 'crc32c';
 }
 
 /** Every key of WriterOptions, for the unknown-key check. */
-export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'faultInjection'] as const;
-const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations'] as const;
+export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'checksum', 'faultInjection'] as const;
+const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc'] as const;
+// Compile-time: a WriterOptions field missing from WRITER_OPTION_KEYS would be refused as unknown.
+type MissingWriterKey = Exclude<keyof WriterOptions, (typeof WRITER_OPTION_KEYS)[number]>;
+const _everyWriterKey: [MissingWriterKey] extends [never] ? true : MissingWriterKey = true;
+void _everyWriterKey;
+
+/** wal.rotate()'s default too. */
+const DEFAULT_TIME_ROTATIONS = 5;
 
 export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_LOCK_STALE_MS = 10_000;
@@ -97,17 +115,30 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
   const maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   if (!isPositiveInt(maxBatchBytes)) throw bad('maxBatchBytes', 'a positive integer', maxBatchBytes);
   const rotate = o.rotate ?? false;
+  let resolvedRotate: ResolvedWriterOptions['rotate'] = false;
   if (rotate !== false) {
-    if (typeof rotate !== 'object' || rotate === null) throw bad('rotate', 'false or { maxSizeBytes, maxRotations }', rotate);
+    if (typeof rotate !== 'object' || rotate === null) throw bad('rotate', 'false or { maxSizeBytes, maxRotations, every }', rotate);
     checkOptionKeys(rotate, ROTATE_KEYS, 'options.rotate');
-    if (!isPositiveInt(rotate.maxSizeBytes)) throw bad('rotate.maxSizeBytes', 'a positive integer', rotate.maxSizeBytes);
-    if (!Number.isSafeInteger(rotate.maxRotations) || rotate.maxRotations < 0) throw bad('rotate.maxRotations', 'an integer >= 0', rotate.maxRotations);
+    const timed = rotate.every !== undefined;
+    if ((!timed || rotate.maxSizeBytes !== undefined) && !isPositiveInt(rotate.maxSizeBytes)) throw bad('rotate.maxSizeBytes', 'a positive integer', rotate.maxSizeBytes);
+    const maxRotations = rotate.maxRotations ?? (timed ? DEFAULT_TIME_ROTATIONS : undefined);
+    if (!Number.isSafeInteger(maxRotations) || maxRotations! < 0) throw bad('rotate.maxRotations', 'an integer >= 0', rotate.maxRotations);
+    resolvedRotate = { maxSizeBytes: rotate.maxSizeBytes ?? Infinity, maxRotations: maxRotations! };
+    if (timed) {
+      const everyMs = parseEvery(rotate.every);
+      if (rotate.utc !== undefined && typeof rotate.utc !== 'boolean') throw bad('rotate.utc', 'a boolean', rotate.utc);
+      resolvedRotate.everyMs = everyMs;
+      resolvedRotate.utc = rotate.utc ?? false;
+    }
   }
+  const checksum = o.checksum ?? false;
+  if (checksum !== false && checksum !== 'crc32c') throw bad('checksum', "'crc32c' or false", checksum);
   const faultInjection = o.faultInjection;
   if (faultInjection !== undefined && typeof faultInjection !== 'string') throw bad('faultInjection', 'a string', faultInjection);
   return {
     durability, lock, lockStaleMs, lockTimeoutMs, maxBatchBytes,
-    rotate: rotate === false ? false : { maxSizeBytes: rotate.maxSizeBytes, maxRotations: rotate.maxRotations },
+    rotate: resolvedRotate,
     faultInjection,
+    ...(checksum ? { checksum } : {}),
   };
 }

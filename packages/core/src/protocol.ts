@@ -34,10 +34,18 @@ export type ToWriterData = BatchMsg;
 export interface HelloMsg {
   type: 'hello';
 }
+/**
+ * Batches `id - n + 1 … id` (client ids, consecutive as nextBatchId counts) are durable; the
+ * first of them holds seqs from `firstSeq` on, each next one right after the one before.
+ */
 export interface AckMsg {
   type: 'ack';
   id: number;
   firstSeq: number;
+  /** How many batches this ack covers (absent: 1). */
+  n?: number;
+  /** THREADWAL_TRACE only: the writer's stamps for this batch (trace.ts T_*). */
+  t?: number[];
 }
 export interface NackMsg {
   type: 'nack';
@@ -122,6 +130,18 @@ export interface WriterStats {
   rotations: number;
   lockWaits: number;
   failed: boolean;
+  /** THREADWAL_TRACE only: the writer thread's latency trace since the previous stats() (trace.ts). */
+  trace?: import('./trace.js').TraceSummary;
+}
+
+/** The client batch id after `id`: Int32, increasing, wrapping past 2^31 - 1, never 0 ("none" in the SAB). */
+export function nextBatchId(id: number): number {
+  return (id + 1) | 0 || 1;
+}
+
+/** The client batch id before `id` (nextBatchId's inverse). */
+export function prevBatchId(id: number): number {
+  return id === 1 ? -1 : (id - 1) | 0;
 }
 
 export function assertNever(x: never): never {

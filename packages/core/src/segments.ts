@@ -1,7 +1,10 @@
 // Segment naming and the shift/rename primitive shared by the writer's auto-rotation and
 // maintenance's rotate. The active file is `{path}`; rotated ones are `{path}.1` (newest)
 // … `{path}.N` (oldest), as the seed. `{path}.meta` remembers the next seq so that a seq
-// is never reused even when rotation or cleanup removed every event.
+// is never reused even when rotation or cleanup removed every event. A rotated segment
+// may be compressed by maintenance: `{path}.N.gz` holds the same lines as `{path}.N`.
+// While both exist (a compression that crashed between its rename and its unlink) the
+// plain one is the segment and the `.gz` a finished copy of it.
 import { dirname, basename } from 'node:path';
 import { readdirSync, constants } from 'node:fs';
 import { fsSeam, fsyncDir, readFully } from './fs-seam.js';
@@ -15,28 +18,43 @@ export function metaPath(path: string): string {
   return `${path}.meta`;
 }
 
-/** Indexes of the rotated segments that exist, oldest (highest) first. */
+/** Suffix of a compressed rotated segment, `{path}.N.gz`. */
+export const COMPRESSED_SUFFIX = '.gz';
+
+/** Indexes of the rotated segments that exist (plain or compressed), oldest (highest) first. */
 export function rotatedIndexes(path: string): number[] {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
-  const out: number[] = [];
+  const seen = new Set<number>();
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return out;
+    return [];
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
-    const rest = name.slice(prefix.length);
-    if (/^[1-9][0-9]{0,8}$/.test(rest)) out.push(Number(rest));
+    const m = /^([1-9][0-9]{0,8})(?:\.gz)?$/.exec(name.slice(prefix.length));
+    if (m) seen.add(Number(m[1]));
   }
-  return out.sort((a, b) => b - a);
+  return [...seen].sort((a, b) => b - a);
 }
 
-/** All segment paths in reading order: `.N … .1`, then `{path}` (if present). */
+/** The file that holds rotated segment `index` now: `{path}.N`, else `{path}.N.gz`, else undefined. */
+export function rotatedSegmentFile(path: string, index: number): string | undefined {
+  const plain = segmentPath(path, index);
+  if (fsSeam.statSync(plain)) return plain;
+  const gz = plain + COMPRESSED_SUFFIX;
+  return fsSeam.statSync(gz) ? gz : undefined;
+}
+
+/** All segment files in reading order: `.N … .1` (each plain or `.gz`), then `{path}` (if present). */
 export function segmentPaths(path: string): string[] {
-  const out = rotatedIndexes(path).map((i) => segmentPath(path, i));
+  const out: string[] = [];
+  for (const i of rotatedIndexes(path)) {
+    const f = rotatedSegmentFile(path, i);
+    if (f !== undefined) out.push(f);
+  }
   if (fsSeam.statSync(path)) out.push(path);
   return out;
 }
@@ -90,13 +108,15 @@ export function writeMetaNextSeq(path: string, nextSeq: number): void {
 export function shiftSegments(path: string, maxRotations: number, nextSeq: number): void {
   if (!Number.isSafeInteger(maxRotations) || maxRotations < 0) throw new WalError('EINVAL', `maxRotations must be an integer >= 0, got ${maxRotations}`, { path });
   writeMetaNextSeq(path, nextSeq);
+  // Both names of an index move (or go) together, so a plain segment and its compressed copy stay paired.
+  const both = (i: number): string[] => [segmentPath(path, i), segmentPath(path, i) + COMPRESSED_SUFFIX].filter((p) => fsSeam.statSync(p));
   for (const i of rotatedIndexes(path)) {
-    if (i >= maxRotations) fsSeam.unlinkSync(segmentPath(path, i));
+    if (i >= maxRotations) for (const p of both(i)) fsSeam.unlinkSync(p);
   }
   if (maxRotations === 0) {
     if (fsSeam.statSync(path)) fsSeam.unlinkSync(path);
   } else {
-    for (const i of rotatedIndexes(path)) fsSeam.renameSync(segmentPath(path, i), segmentPath(path, i + 1));
+    for (const i of rotatedIndexes(path)) for (const p of both(i)) fsSeam.renameSync(p, p.endsWith(COMPRESSED_SUFFIX) ? segmentPath(path, i + 1) + COMPRESSED_SUFFIX : segmentPath(path, i + 1));
     if (fsSeam.statSync(path)) fsSeam.renameSync(path, segmentPath(path, 1));
   }
   const fd = fsSeam.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);

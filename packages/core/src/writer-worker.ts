@@ -9,9 +9,11 @@ import { Writer } from './writer-core.js';
 import { LockBoard } from './lock-board.js';
 import { WalError, toWire } from './errors.js';
 import { fsSeam, type FaultInstaller } from './fs-seam.js';
+import { TRACE, threadTrace } from './trace.js';
 import { assertNever, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from './protocol.js';
 
 installWalErrorTransfer();
+if (TRACE) threadTrace.probeThread('writer');
 const data = workerData as WriterWorkerData;
 const port = parentPort!;
 const send = (msg: FromWorker): void => port.postMessage(msg);

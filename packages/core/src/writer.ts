@@ -97,6 +97,8 @@ export class WriterHost {
   #refs = 0;
   #calls = 0;
   #closed = false;
+  /** release() has asked the thread to close: its exit is the end of that, not a death. */
+  #releasing = false;
   readonly #sabs = new Set<Int32Array>();
   readonly #deathListeners = new Set<(err: WalError) => void>();
 
@@ -196,7 +198,8 @@ export class WriterHost {
     this.#worker = null;
     this.#control = null;
     this.#markDead();
-    if (this.#closed) return;
+    // The thread's exit can overtake close()'s reply (see release()): not a death either.
+    if (this.#closed || this.#releasing) return;
     const err = new WalError('EWORKER', `the writer thread died (exit code ${code}); the next append restarts it`, { path: this.path });
     for (const fn of this.#deathListeners) fn(err);
   }
@@ -311,6 +314,7 @@ export class WriterHost {
     if (worker && this.#control) {
       const control = this.#control;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      this.#releasing = true;
       try {
         // The thread ends right after close() replies, and its 'exit' can overtake the
         // reply: either one means the writer is closed.

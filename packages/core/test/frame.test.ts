@@ -91,6 +91,20 @@ test('a frame larger than the initial buffer grows it', () => {
   assert.is(r.out.toString('utf8', 0, r.len), expected(bodies, 0));
 });
 
+test('the result is reused: a second frame() describes only its own batches', () => {
+  const f = new Framer();
+  const first = f.frame([batch(['{bad'], 1), batch(bodiesFor(0, 2))], 0);
+  assert.equal(first.firsts, [-1, 0]);
+  assert.is(first.errors[0]?.code, 'EINVAL');
+  const bodies = bodiesFor(2, 1);
+  const second = f.frame([batch(bodies)], 2);
+  assert.ok(second === first, 'one result object per Framer: no allocation per batch');
+  assert.equal(second.firsts, [2]);
+  assert.equal(second.errors, [undefined]);
+  assert.is(second.count, 1);
+  assert.is(second.out.toString('utf8', 0, second.len), expected(bodies, 2));
+});
+
 test('an empty batch frames to nothing', () => {
   const f = new Framer();
   const r = f.frame([{ buf: Buffer.alloc(0), len: 0, count: 0 }], 5);

@@ -10,13 +10,14 @@
 // in the meantime is harmless. Writers stall for D only: milliseconds, not the file's size.
 import { fstatSync, unlinkSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, WalError } from '@threadwal/core';
+import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
 import { openSegments, closeSegments, locate, type SegmentFile } from './snapshot.js';
 import { SegmentRewriter } from './segment-rewriter.js';
 import { LineScanner } from './line-scanner.js';
 import { firstLineKeys, lastLineKeys } from './tail.js';
 import { sweepTemps, tempPath } from './temp-files.js';
+import { readGzipMeta } from './gz-format.js';
 import type { JobContext } from './job-context.js';
 import type { CleanupJob } from './protocol.js';
 import type { BadLine, CleanupResult } from './types.js';
@@ -88,6 +89,15 @@ function planSegments(
   plans: Plan[], scanner: LineScanner, ctx: JobContext,
 ): void {
   for (const seg of segs) {
+    if (seg.compressed) {
+      // A compressed segment goes whole or stays whole: the first one not old as a whole
+      // ends the cleanup (its old events stay until all of it is old).
+      const whole = wholeCompressedEvents(seg, cutoff);
+      if (whole === undefined) return;
+      plans.push({ seg, rw: null, removed: whole });
+      ctx.advance(seg.size);
+      continue;
+    }
     if (seg.index !== 0) {
       const whole = wholeSegmentEvents(seg, cutoff, scanner);
       if (whole !== undefined) {
@@ -123,6 +133,14 @@ function wholeSegmentEvents(seg: SegmentFile, cutoff: number, scanner: LineScann
   let lines = 0;
   scanner.scan(seg.fd, 0, seg.size, () => ++lines > 0);
   return lines;
+}
+
+/** Events of a compressed segment that is old as a whole (from its header and mtime), else undefined. */
+function wholeCompressedEvents(seg: SegmentFile, cutoff: number): number | undefined {
+  if (seg.mtimeMs / 1000 >= cutoff - MTIME_SLACK_SECS) return undefined;
+  const m = readGzipMeta(seg.fd);
+  if (m === undefined || m.lastSeq < 0 || m.lastTs < 0 || m.lastTs >= cutoff) return undefined;
+  return m.firstSeq >= 0 && m.firstSeq <= m.lastSeq ? m.lastSeq - m.firstSeq + 1 : 0;
 }
 
 /** Where the active file's whole lines end now, under the lock; `final` once it was rotated away; undefined when it is gone. */
@@ -182,6 +200,14 @@ function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResu
   writeMetaNextSeq(path, nextSeqFor(path, lastSeqOfFile(path)));
   if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during cleanup`, { path });
   for (const { p, where } of live) {
+    // A compressed twin of a plain segment (a compress killed before its unlink) holds the
+    // old lines: it goes with the segment, or it would bring them back.
+    const twin = where !== path && !where.endsWith(COMPRESSED_SUFFIX) && statSync(where + COMPRESSED_SUFFIX, { throwIfNoEntry: false }) ? where + COMPRESSED_SUFFIX : null;
+    if (twin) {
+      const t = tempPath(path);
+      renameSync(twin, t);
+      trash.push(t);
+    }
     if (p.rw === null || (p.rw.written === 0 && p.seg.index !== 0)) {
       const t = tempPath(path);
       renameSync(where, t);

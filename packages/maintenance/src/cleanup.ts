@@ -4,6 +4,7 @@ import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
 import { walTarget } from './wal-target.js';
 import { checkFunction, checkNonNegativeInt, checkObject, checkSignal, resolveLock } from './options.js';
+import { resolveRetention, runRetentionJob } from './retention.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
 
 /**
@@ -18,7 +19,10 @@ export async function cleanup(path: string, maxAgeSecs: number, options: Cleanup
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (typeof now !== 'number' || !Number.isSafeInteger(now)) throw new WalError('EINVAL', `options.now must be an integer (Unix seconds), got ${String(now)}`);
   const lock = resolveLock(options);
+  const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const cutoff = now - maxAgeSecs;
   const abs = walTarget(path);
-  return runJob<CleanupResult>(abs, (control) => ({ type: 'cleanup', path: abs, cutoff, lock, control }), options);
+  const r = await runJob<CleanupResult>(abs, (control) => ({ type: 'cleanup', path: abs, cutoff, lock, control }), options);
+  if (policy) r.retention = await runRetentionJob(abs, policy, now, lock);
+  return r;
 }

@@ -8,7 +8,14 @@ export { readWal } from './read.js';
 export type { WalReader } from './read.js';
 export type { SkippedRun } from './read-segment.js';
 export { closePool } from './pool.js';
+export { applyRetention } from './retention.js';
+export { compress } from './compress.js';
+export { readCursor, commitCursor, getCursor, listCursors, deleteCursor, cursorsDir } from './cursors.js';
+export type { CursorInfo } from './cursors.js';
+export { cursorStatus } from './cursor-lag.js';
+export type { CursorStatus } from './cursor-lag.js';
 export type {
   Progress, LockOptions, RotateOptions, RotateResult, CleanupOptions, CleanupResult, BadLine,
   VerifyOptions, VerifyReport, SegmentReport, ReadOptions,
+  RetentionOptions, RetentionRunOptions, RetentionResult, ForcedPastCursor, CompressFormat, CompressOptions, CompressResult,
 } from './types.js';

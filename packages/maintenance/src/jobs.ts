@@ -4,20 +4,26 @@ import { WalError, fromFsError, toWire } from '@threadwal/core';
 import { runRotate } from './rotate-job.js';
 import { runCleanup } from './cleanup-job.js';
 import { runVerify } from './verify-job.js';
+import { runCompress } from './compress-job.js';
+import { runRetention } from './retention-job.js';
 import { CANCELLED, JobContext } from './job-context.js';
 import { assertNever, type Job, type JobReply } from './protocol.js';
 
 /** Runs one job; never throws: failures come back as wire errors, to be rebuilt into WalError. */
 export default async function run(job: Job): Promise<JobReply<unknown>> {
-  const ctx = new JobContext(job.type === 'rotate' ? null : job.control);
+  const ctx = new JobContext(job.type === 'rotate' || job.type === 'retention' ? null : job.control);
   try {
     switch (job.type) {
       case 'rotate':
         return { type: 'done', value: await runRotate(job) };
       case 'cleanup':
         return { type: 'done', value: await runCleanup(job, ctx) };
+      case 'compress':
+        return { type: 'done', value: await runCompress(job, ctx) };
+      case 'retention':
+        return { type: 'done', value: await runRetention(job) };
       case 'verify':
-        return { type: 'done', value: runVerify(job, ctx) };
+        return { type: 'done', value: await runVerify(job, ctx) };
       default:
         return assertNever(job);
     }

@@ -41,7 +41,35 @@ export interface VerifyJob {
   control: JobControl;
 }
 
-export type Job = RotateJob | CleanupJob | VerifyJob;
+export interface CompressJob {
+  type: 'compress';
+  path: string;
+  /** zlib level 1..9. */
+  level: number;
+  /** Only segments `{path}.N` with N >= this. */
+  minIndex: number;
+  lock: LockSettings;
+  control: JobControl;
+}
+
+/** A retention policy with every field resolved; null: no limit of that kind. */
+export interface RetentionPolicy {
+  maxSegments: number | null;
+  maxAgeSecs: number | null;
+  maxTotalBytes: number | null;
+  untilCommitted: string[];
+}
+
+export interface RetentionJob {
+  type: 'retention';
+  path: string;
+  policy: RetentionPolicy;
+  /** Unix seconds. */
+  now: number;
+  lock: LockSettings;
+}
+
+export type Job = RotateJob | CleanupJob | VerifyJob | CompressJob | RetentionJob;
 
 export type JobReply<T> = { type: 'done'; value: T } | { type: 'failed'; error: WireError } | { type: 'aborted' };
 

@@ -4,8 +4,9 @@
 import { read } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
-import { fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
+import { checkLineChecksum, fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
 import { BadRun, nextNewline } from './lines.js';
+import { GzReader } from './gz-reader.js';
 import type { SegmentFile } from './snapshot.js';
 
 const readAsync = promisify(read);
@@ -25,8 +26,10 @@ export interface SkippedRun {
 export interface ReadState {
   /** Yield only seq >= this. */
   fromSeq: number;
-  /** Highest seq yielded, -1 before the first. */
+  /** Highest seq parsed, -1 before the first. */
   lastSeq: number;
+  /** Seq of the last record handed to the consumer, -1 before the first (what a cursor may commit). */
+  yielded: number;
   onCorrupt: 'throw' | 'skip';
   skipped: number;
   /** Where the skipped lines were: runs of consecutive bad lines, the first MAX_SKIP_RUNS of them. */
@@ -53,14 +56,29 @@ export class Cursor {
   #len = 0;
   /** ECORRUPT found while parsing a chunk, thrown once the records before it were handed out. */
   #pending: WalError | null = null;
+  /** A compressed segment's plain bytes, read in order (positions are implied). */
+  readonly #gz: GzReader | null;
 
   constructor(seg: SegmentFile) {
     this.seg = seg;
+    this.#gz = seg.compressed ? new GzReader(seg.fd, seg.path) : null;
+  }
+
+  /** The plain size: the file's, or a compressed segment's once it was read to its end (Infinity before). */
+  get #size(): number {
+    if (this.#gz === null) return this.seg.size;
+    return this.#gz.done ? this.#gz.total : Infinity;
+  }
+
+  /** Ends the decompression of a compressed segment (before its fd is closed). */
+  close(): void {
+    this.#gz?.close();
   }
 
   /** Reads the next chunk of [pos, to); false at `to` (or the end of the file). */
   async fill(to: number): Promise<boolean> {
     this.#throwPending();
+    if (this.#gz !== null) to = this.#size;
     if (this.pos + this.#len >= to) return false;
     if (this.#len === this.#buf.length) {
       const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
@@ -68,7 +86,9 @@ export class Cursor {
       this.#buf = bigger;
     }
     const want = Math.min(this.#buf.length - this.#len, to - this.pos - this.#len);
-    const bytesRead = await readSegment(this.seg, this.#buf, this.#len, want, this.pos + this.#len);
+    const bytesRead = this.#gz !== null
+      ? await this.#gz.read(this.#buf, this.#len, want)
+      : await readSegment(this.seg, this.#buf, this.#len, want, this.pos + this.#len);
     this.#len += bytesRead;
     return bytesRead > 0;
   }
@@ -101,6 +121,12 @@ export class Cursor {
         if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(buf.toString('utf8', s, e));
       } catch {
         // not a record
+      }
+      // A line with a checksum (checksum: 'crc32c') that does not match is corruption even though it parses.
+      if (rec !== undefined && rec.crc32c !== undefined) {
+        const sum = checkLineChecksum(buf, s, e);
+        if (sum === 'bad') rec = undefined;
+        else if (sum === 'ok') delete rec.crc32c;
       }
       if (rec === undefined) this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
       if (rec !== undefined && !this.#good(st)) break;
@@ -143,7 +169,7 @@ export class Cursor {
       const { first, count } = this.bad;
       this.bad.clear();
       if (count > 0) corrupt(this.seg.path, first, count, st);
-      if (this.pos < this.seg.size) corrupt(this.seg.path, this.pos, 1, st); // an unterminated last line in a closed segment
+      if (this.pos < this.#size) corrupt(this.seg.path, this.pos, 1, st); // an unterminated last line in a closed segment
       return;
     }
     const { corrupt: n, tornStart } = this.bad.atEnd(this.pos);

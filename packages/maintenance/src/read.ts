@@ -10,8 +10,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
+import { parseGzipMeta } from './gz-format.js';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
 import { walTarget } from './wal-target.js';
+import { checkCursorName, commitCursor, readCursor } from './cursors.js';
 import type { ReadOptions } from './types.js';
 
 const TAIL_BYTES = 64 * 1024;
@@ -25,6 +27,13 @@ export interface WalReader<T extends string = string> extends AsyncIterableItera
   readonly skips: readonly SkippedRun[];
   /** Bytes of the active file's torn tail left unread. */
   readonly tornBytes: number;
+  /**
+   * With `options.cursor`: durably records that everything up to `seq` (default: the last
+   * record yielded) is consumed, so the next `readWal(path, { cursor })` resumes after it.
+   * Rejects with EINVAL past what this reader yielded; a lower seq than the stored one
+   * leaves the cursor where it is. Resolves with the stored seq.
+   */
+  commit(seq?: number): Promise<number>;
 }
 
 /**
@@ -44,12 +53,21 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   if (onCorrupt !== 'throw' && onCorrupt !== 'skip') throw new WalError('EINVAL', `options.onCorrupt must be 'throw' or 'skip', got ${String(onCorrupt)}`);
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
-  const st: ReadState = { fromSeq, lastSeq: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0 };
-  const gen = records(path, st, follow, options.signal, pollMs);
+  const cursor = options.cursor === undefined ? undefined : checkCursorName(options.cursor, 'options.cursor');
+  const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0 };
+  const gen = records(path, st, follow, options.signal, pollMs, cursor);
+  const commit = async (seq: number = st.yielded): Promise<number> => {
+    if (cursor === undefined) throw new WalError('EINVAL', 'commit() needs readWal(path, { cursor: name })', { path });
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new WalError('EINVAL', `seq must be an integer >= 0, got ${String(seq)}`, { path });
+    // Never past what was read: a consumer that commits what it has not seen would skip it after a restart.
+    if (seq > st.yielded) throw new WalError('EINVAL', `cannot commit seq ${seq}: this reader has yielded up to ${st.yielded}`, { path });
+    return commitCursor(walTarget(path, { allowMissing: true }), cursor, seq);
+  };
   Object.defineProperties(gen, {
     skipped: { get: () => st.skipped },
     skips: { get: () => st.skips },
     tornBytes: { get: () => st.tornBytes },
+    commit: { value: commit },
   });
   return gen as unknown as WalReader<T>;
 }
@@ -68,6 +86,11 @@ async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boole
 /** Seq of a closed segment's last line from its tail; Infinity when that takes more than a look (read it instead). */
 async function lastSeqOf(seg: SegmentFile): Promise<number> {
   if (seg.size === 0) return -1;
+  if (seg.compressed) {
+    const head = Buffer.allocUnsafe(Math.min(seg.size, 4096));
+    const meta = parseGzipMeta(head.subarray(0, await readSegment(seg, head, 0, head.length, 0)));
+    return meta === undefined || meta.lastSeq < 0 ? Infinity : meta.lastSeq;
+  }
   const n = Math.min(seg.size, TAIL_BYTES);
   const buf = Buffer.allocUnsafe(n);
   const bytesRead = await readSegment(seg, buf, 0, n, seg.size - n);
@@ -88,9 +111,11 @@ async function target(input: string, follow: boolean, signal: AbortSignal | unde
   }
 }
 
-async function* records(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number): AsyncGenerator<WalRecord> {
+async function* records(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number, cursor: string | undefined): AsyncGenerator<WalRecord> {
   const path = await target(input, follow, signal, pollMs);
   if (path === undefined) return;
+  // The cursor is read when iteration starts, so a reader made before a commit still sees it.
+  if (cursor !== undefined) st.fromSeq = Math.max(st.fromSeq, (await readCursor(path, cursor)) + 1);
   while (!signal?.aborted) {
     const segs = openSegments(path);
     try {
@@ -103,15 +128,19 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
         }
         if (st.fromSeq > 0 && (await lastSeqOf(seg)) < st.fromSeq) continue;
         const cur = new Cursor(seg);
-        while (await cur.fill(seg.size)) for (const rec of cur.take(st)) { if (signal?.aborted) return; yield rec; }
-        cur.end(st);
+        try {
+          while (await cur.fill(seg.size)) for (const rec of cur.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
+          cur.end(st);
+        } finally {
+          cur.close();
+        }
       }
       if (active === null) {
         if (!follow || !(await sleep(pollMs, signal))) return;
         continue; // the active file may exist by now
       }
       // One await per chunk, one yield per record (no nested generator: each level costs a promise per record).
-      while (await active.fill(active.seg.size)) for (const rec of active.take(st)) { if (signal?.aborted) return; yield rec; }
+      while (await active.fill(active.seg.size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
       if (!follow) {
         active.end(st);
         return;
@@ -125,7 +154,7 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
         const moved = now === undefined || now.ino !== active.seg.ino || now.dev !== active.seg.dev;
         const size = fstatSync(active.seg.fd).size;
         if (size < active.pos) break; // cut below what we read: find our place again by seq
-        while (await active.fill(size)) for (const rec of active.take(st)) { if (signal?.aborted) return; yield rec; }
+        while (await active.fill(size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
         if (moved) {
           active.seg.size = size;
           active.end(st);

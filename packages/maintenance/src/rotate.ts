@@ -2,6 +2,9 @@
 import { runJob } from './pool.js';
 import { walTarget } from './wal-target.js';
 import { checkNonNegativeInt, checkObject, resolveLock } from './options.js';
+import { checkNow, resolveRetention, runRetentionJob } from './retention.js';
+import { runCompressJob, DEFAULT_GZIP_LEVEL } from './compress.js';
+import { WalError } from '@threadwal/core';
 import type { RotateOptions, RotateResult } from './types.js';
 
 /**
@@ -13,6 +16,13 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   checkNonNegativeInt(maxRotations, 'maxRotations');
   checkObject(options);
   const lock = resolveLock(options);
+  const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
+  const gz = options.compress ?? false;
+  if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
   const abs = walTarget(path);
-  return runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
+  const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
+  // Retention first: no point compressing what it is about to delete.
+  if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);
+  if (gz) r.compress = await runCompressJob(abs, DEFAULT_GZIP_LEVEL, 1, lock);
+  return r;
 }

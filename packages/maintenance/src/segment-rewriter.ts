@@ -3,7 +3,7 @@
 // are a prefix, so seq stays gapless) and everything from it on is copied verbatim, without
 // parsing. A line that does not parse is never dropped: it is copied and reported.
 import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, unlinkSync, constants } from 'node:fs';
-import { WalError, fromFsError } from '@threadwal/core';
+import { WalError, checkLineChecksum, fromFsError } from '@threadwal/core';
 import { peekTs } from './lines.js';
 import { checkRecord } from './record-check.js';
 import { strictLineKeys } from './tail.js';
@@ -63,6 +63,10 @@ export class SegmentRewriter {
     let refused = false;
     const stop = this.#scanner.scan(this.seg.fd, this.pos, to, (buf, s, e, offset, clean) => {
       let ts: number;
+      if (checkLineChecksum(buf, s, e) === 'bad') {
+        this.#keepBad(buf, s, e + 1, offset); // its checksum says a byte changed: never dropped on a ts that may be the damage
+        return true;
+      }
       // Only a line proven valid is dropped on its ts: by the byte-level check, else by a full parse.
       if (clean && checkRecord(buf, s, e) >= 0) {
         ts = peekTs(buf, s, e);

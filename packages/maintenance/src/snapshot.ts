@@ -4,7 +4,7 @@
 // and retried when a rename slipped in between. Files are opened O_NONBLOCK and checked to
 // be regular files, so a FIFO or device put in a segment's place can never block a reader.
 import { openSync, closeSync, fstatSync, statSync, constants } from 'node:fs';
-import { rotatedIndexes, segmentPath, WalError } from '@threadwal/core';
+import { rotatedIndexes, rotatedSegmentFile, segmentPath, COMPRESSED_SUFFIX, WalError } from '@threadwal/core';
 import { notRegular } from './wal-target.js';
 
 /** One open segment file. */
@@ -13,6 +13,8 @@ export interface SegmentFile {
   /** 0 for the active file, N for `{path}.N`. */
   index: number;
   fd: number;
+  /** `{path}.N.gz`: `size` is the compressed size; read it through GzReader. */
+  compressed: boolean;
   dev: number;
   ino: number;
   size: number;
@@ -28,7 +30,11 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
     const out: SegmentFile[] = [];
     let consistent = true;
     for (const index of indexes) {
-      const p = segmentPath(path, index);
+      const p = index === 0 ? path : rotatedSegmentFile(path, index);
+      if (p === undefined) {
+        consistent = false; // renamed away since the listing
+        continue;
+      }
       const flags = (index === 0 && opts.activeWritable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK;
       let fd: number;
       try {
@@ -47,7 +53,7 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
         closeSegments(out);
         throw notRegular(p, path, st);
       }
-      out.push({ path: p, index, fd, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+      out.push({ path: p, index, fd, compressed: p.endsWith(COMPRESSED_SUFFIX) && index !== 0, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
     }
     if (consistent && sameListing(path, out)) return out;
     closeSegments(out);
@@ -60,6 +66,8 @@ function sameListing(path: string, segs: SegmentFile[]): boolean {
   const rotated = segs.filter((s) => s.index !== 0);
   if (now.length !== rotated.length) return false;
   for (let i = 0; i < now.length; i++) if (now[i] !== rotated[i]!.index) return false;
+  // A compression that finished meanwhile changed which file holds an index.
+  for (const s of rotated) if (rotatedSegmentFile(path, s.index) !== s.path) return false;
   for (const s of segs) {
     if (!sameFile(s)) return false;
   }
@@ -76,9 +84,10 @@ export function sameFile(seg: SegmentFile): boolean {
 /** Where the inode we opened lives now among `path`'s segments, or undefined when it is gone (deleted or replaced). */
 export function locate(path: string, seg: { dev: number; ino: number }): string | undefined {
   for (const index of [0, ...rotatedIndexes(path)]) {
-    const p = segmentPath(path, index);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (st !== undefined && st.ino === seg.ino && st.dev === seg.dev) return p;
+    for (const p of index === 0 ? [path] : [segmentPath(path, index), segmentPath(path, index) + COMPRESSED_SUFFIX]) {
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (st !== undefined && st.ino === seg.ino && st.dev === seg.dev) return p;
+    }
   }
   return undefined;
 }

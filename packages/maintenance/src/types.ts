@@ -15,7 +15,96 @@ export interface LockOptions {
   lockStaleMs?: number;
 }
 
-export type RotateOptions = LockOptions;
+export interface RotateOptions extends LockOptions {
+  /** Applied after the rotation, in the same job (see RetentionOptions). */
+  retention?: RetentionOptions;
+  /** Compress the rotated segments (in the pool, after the rotation, outside the lock). */
+  compress?: CompressFormat | false;
+}
+
+/** The one format for now: Node 20 has no zstd in node:zlib. */
+export type CompressFormat = 'gzip';
+
+/**
+ * Which rotated segments to keep; any combination. Only rotated segments are deleted,
+ * oldest first (so seq stays gapless), and the active file never is. Sizes and ages take
+ * numbers (bytes, seconds) or human units (`'64MiB'`, `'1.5GB'`, `'14d'`, `'12h'`).
+ */
+export interface RetentionOptions {
+  /** Keep at most this many rotated segments. */
+  maxSegments?: number;
+  /** Delete a rotated segment once its newest event (its last line's ts) is older than this. */
+  maxAge?: number | string;
+  /** Keep all segments together (active included, as stored on disk) at most this big. Hard: wins over `retain`. */
+  maxTotalBytes?: number | string;
+  /** Keep segments holding events that these cursors have not committed yet (maxSegments and maxAge wait for them). */
+  retain?: { untilCommitted: string[] };
+}
+
+export interface RetentionRunOptions extends LockOptions {
+  /** The current time in Unix seconds. Default: the clock. */
+  now?: number;
+}
+
+/** A cursor whose uncommitted events the hard size cap deleted. */
+export interface ForcedPastCursor {
+  cursor: string;
+  /** Its committed seq (-1: never committed). */
+  committedSeq: number;
+  /** The events it had not read that are gone: seqs from..to inclusive. */
+  lostFromSeq: number;
+  lostToSeq: number;
+}
+
+/** What retention did. */
+export interface RetentionResult {
+  deletedSegments: number;
+  /** Bytes on disk of the deleted segments. */
+  deletedBytes: number;
+  /** Events in the deleted segments (from their first and last seq). */
+  removedEvents: number;
+  /** Rotated segments kept. */
+  keptSegments: number;
+  /** All segments' bytes on disk, after. */
+  totalBytes: number;
+  /** Segments each limit alone would delete. */
+  due: { maxSegments: number; maxAge: number; maxTotalBytes: number };
+  /** Segments maxSegments/maxAge wanted gone that `retain` kept. */
+  heldByCursors: number;
+  /** maxTotalBytes deleted events that a `retain` cursor had not committed (also sent as a process warning). */
+  forcedPastCursors: ForcedPastCursor[];
+  /** The active file alone is over maxTotalBytes (it is never deleted: rotate first). */
+  overBudget: boolean;
+  /** The seq the next event will get; recorded in `{path}.meta` before anything was deleted. */
+  nextSeq: number;
+}
+
+export interface CompressOptions extends LockOptions {
+  /** Default 'gzip'. */
+  format?: CompressFormat;
+  /** zlib level, 1 (fastest) … 9 (smallest). Default 1. */
+  level?: number;
+  /** Called now and then with the plain bytes compressed so far. */
+  onProgress?: (p: Progress) => void;
+  /** Stops after the current file's temp is removed; finished segments stay compressed. */
+  signal?: AbortSignal;
+}
+
+/** What compress did. */
+export interface CompressResult {
+  /** Plain segments replaced by `{path}.N.gz`. */
+  compressedSegments: number;
+  /** Leftover pairs (a crashed compress's `.N` beside its finished `.N.gz`) whose plain file was removed. */
+  finishedSegments: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** bytesIn / bytesOut (0 when nothing was compressed). */
+  ratio: number;
+  /** Plain MB (10^6 bytes) compressed per second of the job. */
+  mbPerSec: number;
+  /** Temp files of crashed cleanups/compressions removed. */
+  sweptTemps: number;
+}
 
 /** What rotate did. */
 export interface RotateResult {
@@ -29,9 +118,15 @@ export interface RotateResult {
   tornBytes: number;
   /** Rotated files deleted to keep at most maxRotations (with maxRotations 0, the active file counts). */
   droppedSegments: number;
+  /** Set when options.retention was given. */
+  retention?: RetentionResult;
+  /** Set when options.compress was given. */
+  compress?: CompressResult;
 }
 
 export interface CleanupOptions extends LockOptions {
+  /** Applied after the cleanup, in the same call (see RetentionOptions). */
+  retention?: RetentionOptions;
   /** Called now and then while cleanup reads and copies. */
   onProgress?: (p: Progress) => void;
   /** Stops the cleanup (nothing is changed, temp files are removed); the promise rejects with `signal.reason`. */
@@ -66,6 +161,8 @@ export interface CleanupResult {
   bytesAfter: number;
   /** Longest time cleanup held the writers' lock, in ms: how long an append could stall on it. */
   maxLockHoldMs: number;
+  /** Set when options.retention was given. */
+  retention?: RetentionResult;
 }
 
 export interface VerifyOptions {
@@ -85,7 +182,10 @@ export interface VerifyOptions {
 /** One segment as verify saw it. */
 export interface SegmentReport {
   path: string;
+  /** Bytes on disk (compressed, for a `.gz` segment). */
   size: number;
+  /** Set for a compressed segment `{path}.N.gz`; its offsets are of its plain bytes. */
+  compressed?: boolean;
   events: number;
   /** -1 when the segment holds no event. */
   firstSeq: number;
@@ -129,4 +229,6 @@ export interface ReadOptions {
   onCorrupt?: 'throw' | 'skip';
   /** How often follow mode looks for new data, in ms. Default 50. */
   pollMs?: number;
+  /** A durable consumer cursor (`{path}.cursors/<name>`): start after its committed seq (and after fromSeq); `reader.commit(seq)` moves it. */
+  cursor?: string;
 }

@@ -4,10 +4,11 @@
 // that fails the cheap check is JSON.parsed (so a valid line in another field order still
 // counts); `deep` JSON.parses every line.
 import { isUtf8 } from 'node:buffer';
-import { parseLine, readMetaNextSeq } from '@threadwal/core';
+import { checkLineChecksum, parseLine, readMetaNextSeq, WalError } from '@threadwal/core';
 import { checkRecord } from './record-check.js';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { LineScanner } from './line-scanner.js';
+import { LineScanner, type OnLine } from './line-scanner.js';
+import { GzReader } from './gz-reader.js';
 import { BadRun } from './lines.js';
 import { listTemps } from './temp-files.js';
 import type { JobContext } from './job-context.js';
@@ -16,6 +17,8 @@ import type { SegmentReport, VerifyReport } from './types.js';
 
 /** Seq of a valid line (one parseLine, and so readWal, accepts), or -1. */
 function lineSeq(buf: Buffer, s: number, e: number, clean: boolean, deep: boolean): number {
+  // A checksum that does not match (checksum: 'crc32c') makes a line bad even if it parses.
+  if (checkLineChecksum(buf, s, e) === 'bad') return -1;
   if (!deep && clean) {
     const seq = checkRecord(buf, s, e);
     if (seq >= 0) return seq;
@@ -78,8 +81,9 @@ class Verifier {
     r.lastSeq = this.#prev;
   }
 
-  segment(seg: SegmentFile, scanner: LineScanner, ctx: JobContext): void {
+  async segment(seg: SegmentFile, scanner: LineScanner, ctx: JobContext): Promise<void> {
     const rep: SegmentReport = { path: seg.path, size: seg.size, events: 0, firstSeq: -1, lastSeq: -1 };
+    if (seg.compressed) rep.compressed = true;
     this.report.segments.push(rep);
     this.report.bytes += seg.size;
     const run = new BadRun();
@@ -92,7 +96,7 @@ class Verifier {
       run.clear();
       held.length = 0;
     };
-    const wholeEnd = scanner.scan(seg.fd, 0, seg.size, (buf, s, e, offset, clean) => {
+    const onLine: OnLine = (buf, s, e, offset, clean) => {
       const seq = lineSeq(buf, s, e, clean, this.#deep);
       if (seq < 0) {
         run.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
@@ -102,14 +106,36 @@ class Verifier {
       if (run.count > 0) flushHeld(run.count); // a good line follows: they were corruption
       this.#event(seq, rep, offset);
       return true;
-    }, (n) => ctx.advance(n));
+    };
+    let wholeEnd: number;
+    let size = seg.size;
+    if (seg.compressed) {
+      // Offsets in a compressed segment are of its plain bytes, as readWal reports them.
+      const gz = new GzReader(seg.fd, seg.path);
+      try {
+        wholeEnd = await scanner.scanReader(gz, onLine, () => ctx.checkCancel());
+      } catch (err) {
+        if (!(err instanceof WalError) || err.code !== 'ECORRUPT') throw err;
+        // A damaged compressed file: one bad "line" where decompression failed (a compressed offset), and the segment ends there.
+        flushHeld(run.count);
+        this.#bad(seg.path, err.offset ?? 0);
+        ctx.advance(seg.size);
+        return;
+      } finally {
+        gz.close();
+      }
+      size = gz.total;
+      ctx.advance(seg.size);
+    } else {
+      wholeEnd = scanner.scan(seg.fd, 0, seg.size, onLine, (n) => ctx.advance(n));
+    }
     if (seg.index === 0) {
       const { corrupt, tornStart } = run.atEnd(wholeEnd);
       flushHeld(corrupt);
       this.report.tornTailBytes = seg.size - tornStart;
     } else {
       flushHeld(run.count);
-      if (wholeEnd < seg.size) this.#bad(seg.path, wholeEnd); // an unterminated last line in a closed segment
+      if (wholeEnd < size) this.#bad(seg.path, wholeEnd); // an unterminated last line in a closed segment
     }
   }
 
@@ -123,13 +149,13 @@ class Verifier {
 }
 
 /** Checks every segment of `job.path`; runs in a pool worker. */
-export function runVerify(job: VerifyJob, ctx: JobContext): VerifyReport {
+export async function runVerify(job: VerifyJob, ctx: JobContext): Promise<VerifyReport> {
   const segs = openSegments(job.path);
   try {
     ctx.bytesTotal = segs.reduce((n, s) => n + s.size, 0);
     const v = new Verifier(job.path, job.deep, job.maxIssues);
     const scanner = new LineScanner();
-    for (const seg of segs) v.segment(seg, scanner, ctx);
+    for (const seg of segs) await v.segment(seg, scanner, ctx);
     return v.finish(job.path);
   } finally {
     closeSegments(segs);

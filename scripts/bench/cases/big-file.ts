@@ -41,7 +41,19 @@ function readMeta(ctx: CaseContext): BigMeta {
 export async function generate(ctx: CaseContext): Promise<CaseResult> {
   const target = ctx.quick ? BIG_FILE_BYTES.quick : BIG_FILE_BYTES.full;
   mkdirSync(join(ctx.shared, 'big'), { recursive: true });
-  const path = join(ctx.shared, 'big', 'big.wal');
+  const { meta, ms } = writeBigWal(join(ctx.shared, 'big', 'big.wal'), target);
+  writeFileSync(metaPath(ctx), JSON.stringify(meta));
+  const { bytes, lines: seq } = meta;
+  return {
+    id: ctx.id,
+    status: 'ok',
+    detail: `${round(bytes / 1024 ** 2)} MiB, ${seq} lines + torn tail, ${round(bytes / MB / (ms / 1000))} MB/s incl. fdatasync`,
+    metrics: { bytes, lines: seq, ms: round(ms, 1), mbPerSec: round(bytes / MB / (ms / 1000), 1) },
+  };
+}
+
+/** Writes `target` bytes of valid lines (and a torn last line) to `path`, made durable with one fdatasync. */
+export function writeBigWal(path: string, target: number): { meta: BigMeta; ms: number } {
   // Everything after `"ts":N,` of each pool event, so a line is two numbers and a concat.
   const tails = pool.map((e) => `${JSON.stringify({ ...e, ts: undefined }).slice(1)}\n`.replace(/^,/, ''));
   const meanLine = 40 + tails.reduce((s, t) => s + t.length, 0) / POOL_SIZE;
@@ -69,14 +81,7 @@ export async function generate(ctx: CaseContext): Promise<CaseResult> {
     writeSync(fd, torn);
     fdatasyncSync(fd);
     const ms = now() - t0;
-    const meta: BigMeta = { path, bytes, lines: seq, tornBytes: torn.length, tsFirst, tsLast: ts };
-    writeFileSync(metaPath(ctx), JSON.stringify(meta));
-    return {
-      id: ctx.id,
-      status: 'ok',
-      detail: `${round(bytes / 1024 ** 2)} MiB, ${seq} lines + torn tail, ${round(bytes / MB / (ms / 1000))} MB/s incl. fdatasync`,
-      metrics: { bytes, lines: seq, ms: round(ms, 1), mbPerSec: round(bytes / MB / (ms / 1000), 1) },
-    };
+    return { meta: { path, bytes, lines: seq, tornBytes: torn.length, tsFirst, tsLast: ts }, ms };
   } finally {
     closeSync(fd);
   }
@@ -171,4 +176,44 @@ async function timed(ctx: CaseContext, what: 'verify' | 'cleanup'): Promise<Case
 }
 
 export const verify = (ctx: CaseContext): Promise<CaseResult> => timed(ctx, 'verify');
+
+/**
+ * Stress (issue 15): paced 10k/s appends to a WAL while cleanup(path, 1 day) of that same
+ * WAL, 1 GiB (its own copy, made here), runs. The measured window starts with the cleanup.
+ */
+export async function pacedDuringCleanup(ctx: CaseContext): Promise<CaseResult> {
+  if (ctx.quick) return { id: ctx.id, status: 'skipped', note: 'a stress row: full runs only' };
+  const rate = 10_000;
+  const path = join(ctx.dir, 'stress.wal');
+  const { meta } = writeBigWal(path, ctx.quick ? BIG_FILE_BYTES.quick : BIG_FILE_BYTES.full);
+  const m = await loadMaintenance();
+  if (typeof m.cleanup !== 'function') throw new Unavailable('not available: @threadwal/maintenance exports no cleanup()');
+  const { openWal } = await loadClient();
+  const { offer } = await import('./paced.js');
+  const { event } = await import('../lib/workload.js');
+  const { Latency } = await import('../lib/measure.js');
+  const wal = await openWal<string>(path);
+  try {
+    const appender = { append: (i: number) => wal.append(event(i)), flush: () => wal.flush() };
+    const warm = await offer(appender, rate, ctx.warmS, 0, null);
+    const lat = new Latency();
+    const t0 = now();
+    let cleanupMs = 0;
+    const cleaning = m.cleanup(path, DAY_S).then((out) => {
+      cleanupMs = now() - t0;
+      return out;
+    });
+    const r = await offer(appender, rate, ctx.measureS, warm.events, lat);
+    const out = await cleaning;
+    await m.closePool?.();
+    return {
+      id: ctx.id, status: 'ok', events: r.events, seconds: round(r.ms / 1000, 3), eventsPerSec: Math.round(r.events / (r.ms / 1000)),
+      ack: lat.summary('event, from its scheduled time'),
+      detail: `offered 10k/s while cleanup of ${round(meta.bytes / 1024 ** 2)} MiB ran for ${round(cleanupMs)} ms of the ${round(r.ms)} ms measured (${brief(out)}); max issue lag ${round(r.maxLagMs, 2)} ms`,
+      metrics: { cleanupMs: round(cleanupMs, 1), fileBytes: meta.bytes, maxIssueLagMs: round(r.maxLagMs, 3) },
+    };
+  } finally {
+    await wal.close();
+  }
+}
 export const cleanup = (ctx: CaseContext): Promise<CaseResult> => timed(ctx, 'cleanup');

@@ -2,14 +2,22 @@
 // loop (setImmediate, or a timer when the next one is more than 2 ms away) issues every due
 // event, and its latency runs from its *scheduled* time to its durable ack, so a producer
 // that falls behind shows up in the percentiles instead of hiding (no coordinated omission).
-// Compare with `raw-fdatasync` of the same run: one write + fdatasync at a time.
+// Compare with `raw-fdatasync` of the same run (one write + fdatasync at a time) and with
+// the `floor-*` rows (floor.ts: a bare writer thread, paced by this same offer()).
 import { join } from 'node:path';
-import type { Wal } from '@threadwal/client';
+import { Worker } from 'node:worker_threads';
 import { Latency, ThreadCpu, immediate, now, round, sleep, throughput, type CaseResult } from '../lib/measure.js';
 import { loadClient } from '../lib/producer.js';
 import { event, type CaseContext } from '../lib/workload.js';
 
-async function offer(wal: Wal<string>, rate: number, seconds: number, first: number, lat: Latency | null): Promise<{ events: number; ms: number; maxLagMs: number }> {
+/** What offer() drives: event i appended (its promise settles once durable), and a flush. */
+export interface Appender {
+  append(i: number): Promise<unknown>;
+  flush(): Promise<void>;
+}
+
+/** Offers `rate` events/s for `seconds`, from event `first` on; records each one's latency from its scheduled time. */
+export async function offer(wal: Appender, rate: number, seconds: number, first: number, lat: Latency | null): Promise<{ events: number; ms: number; maxLagMs: number }> {
   const interval = 1000 / rate;
   const total = Math.max(1, Math.round(rate * seconds));
   const t0 = now() + 1;
@@ -21,7 +29,7 @@ async function offer(wal: Wal<string>, rate: number, seconds: number, first: num
     while (i < total && t0 + i * interval <= t) {
       const due = t0 + i * interval;
       if (t - due > maxLagMs) maxLagMs = t - due;
-      void wal.append(event(first + i)).then(() => {
+      void wal.append(first + i).then(() => {
         lastAck = now();
         lat?.recordMs(lastAck - due);
       });
@@ -39,12 +47,13 @@ async function offer(wal: Wal<string>, rate: number, seconds: number, first: num
 async function paced(ctx: CaseContext, rate: number): Promise<CaseResult> {
   const { openWal } = await loadClient();
   const wal = await openWal<string>(join(ctx.dir, 'paced.wal'));
+  const appender: Appender = { append: (i) => wal.append(event(i)), flush: () => wal.flush() };
   try {
-    const warm = await offer(wal, rate, ctx.warmS, 0, null);
+    const warm = await offer(appender, rate, ctx.warmS, 0, null);
     const s0 = await wal.stats();
     const lat = new Latency();
     const cpu = new ThreadCpu();
-    const r = await offer(wal, rate, ctx.measureS, warm.events, lat);
+    const r = await offer(appender, rate, ctx.measureS, warm.events, lat);
     const cpuMs = cpu.elapsedMs();
     const s1 = await wal.stats();
     const batches = s1.batches - s0.batches;
@@ -63,3 +72,53 @@ async function paced(ctx: CaseContext, rate: number): Promise<CaseResult> {
 export const paced1k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 1_000);
 export const paced10k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 10_000);
 export const paced100k = (ctx: CaseContext): Promise<CaseResult> => paced(ctx, 100_000);
+
+/**
+ * Stress: 4 producer threads (each connectWal on a port of this thread's WAL, so one writer
+ * thread) offering `rate` each at once; the row is every event's latency from all four.
+ */
+export async function pacedThreads4(ctx: CaseContext, rate = 10_000): Promise<CaseResult> {
+  if (ctx.quick) return { id: ctx.id, status: 'skipped', note: 'a stress row: full runs only' };
+  const { openWal } = await loadClient();
+  const wal = await openWal<string>(join(ctx.dir, 'paced4.wal'));
+  const workers: Worker[] = [];
+  try {
+    type Msg = { type: 'ready' } | { type: 'error'; error: string } | { type: 'report'; samples: Float64Array; events: number; ms: number; maxLagMs: number };
+    const replies: Array<Promise<Msg & { type: 'report' }>> = [];
+    const ready: Array<Promise<void>> = [];
+    for (let k = 0; k < 4; k++) {
+      const port = wal.port();
+      const w = new Worker(new URL('./paced-thread.js', import.meta.url), {
+        workerData: { port, rate, warmS: ctx.warmS, measureS: ctx.measureS, first: k * 100_000_000 }, transferList: [port],
+      });
+      workers.push(w);
+      let onReady!: () => void;
+      ready.push(new Promise((r) => (onReady = r)));
+      replies.push(new Promise((resolve, reject) => {
+        w.on('message', (m: Msg) => {
+          if (m.type === 'ready') onReady();
+          else if (m.type === 'report') resolve(m);
+          else reject(new Error(`producer thread: ${m.error}`));
+        });
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`producer thread exited (${code}) before reporting`)));
+      }));
+    }
+    await Promise.all(ready);
+    for (const w of workers) w.postMessage('go');
+    const reports = await Promise.all(replies);
+    const lat = new Latency();
+    for (const r of reports) for (const ms of r.samples) lat.recordMs(ms);
+    const events = reports.reduce((s, r) => s + r.events, 0);
+    const ms = Math.max(...reports.map((r) => r.ms));
+    const maxLag = Math.max(...reports.map((r) => r.maxLagMs));
+    return throughput(ctx.id, events, ms, {
+      ack: lat.summary('event, from its scheduled time'),
+      detail: `4 threads × ${rate / 1000}k/s offered; max issue lag ${round(maxLag, 2)} ms`,
+      metrics: { offeredPerSec: 4 * rate, maxIssueLagMs: round(maxLag, 3) },
+    });
+  } finally {
+    for (const w of workers) void w.terminate();
+    await wal.close();
+  }
+}

@@ -74,13 +74,29 @@ export function judgeTargets(results: CaseResult[], quick: boolean): Target[] {
     const r = byId(results, id);
     out.push(r?.eventsPerSec ? { name: `${id}: ${label}`, measured: `${int(r.eventsPerSec)} ev/s`, pass: r.eventsPerSec >= need } : missing(`${id}: ${label}`, id));
   }
+  // Issue 15: latency against raw write+fdatasync and against the bare thread hop, same run.
+  const raw = byId(results, 'raw-fdatasync')?.ack?.p99Us;
+  for (const rate of ['1k', '10k']) {
+    const id = `paced-${rate}`;
+    const a = byId(results, id)?.ack;
+    const floor = byId(results, `floor-${rate}`)?.ack?.p99Us;
+    const vsRaw = `${id}: p99 ≤ 3× raw write+fdatasync p99 (same run)`;
+    out.push(a !== undefined && raw !== undefined
+      ? { name: vsRaw, measured: `${us(a.p99Us)} vs 3 × ${us(raw)} = ${us(3 * raw)} (${(a.p99Us / raw).toFixed(2)}×)`, pass: a.p99Us <= 3 * raw }
+      : missing(vsRaw, a === undefined ? id : 'raw-fdatasync'));
+    const vsFloor = `${id}: p99 ≤ 1.2× floor-${rate} p99 (same run)`;
+    out.push(a !== undefined && floor !== undefined
+      ? { name: vsFloor, measured: `${us(a.p99Us)} vs 1.2 × ${us(floor)} = ${us(1.2 * floor)} (${(a.p99Us / floor).toFixed(2)}×)`, pass: a.p99Us <= 1.2 * floor }
+      : missing(vsFloor, a === undefined ? id : `floor-${rate}`));
+    const tail = `${id}: p99.9 ≤ 10× raw write+fdatasync p99 (same run)`;
+    out.push(a?.p999Us !== undefined && raw !== undefined
+      ? { name: tail, measured: `${us(a.p999Us)} vs 10 × ${us(raw)} = ${us(10 * raw)} (${(a.p999Us / raw).toFixed(2)}×)`, pass: a.p999Us <= 10 * raw }
+      : missing(tail, a === undefined ? id : 'raw-fdatasync'));
+  }
   {
-    const name = 'paced-10k: p99 ≤ 3× raw write+fdatasync p99 (same run)';
-    const p = byId(results, 'paced-10k')?.ack?.p99Us;
-    const raw = byId(results, 'raw-fdatasync')?.ack?.p99Us;
-    out.push(p !== undefined && raw !== undefined
-      ? { name, measured: `${us(p)} vs 3 × ${us(raw)} = ${us(3 * raw)} (${(p / raw).toFixed(2)}×)`, pass: p <= 3 * raw }
-      : missing(name, p === undefined ? 'paced-10k' : 'raw-fdatasync'));
+    const name = 'paced-100k: p99 ≤ 5 ms';
+    const p = byId(results, 'paced-100k')?.ack?.p99Us;
+    out.push(p !== undefined ? { name, measured: us(p), pass: p <= 5000 } : missing(name, 'paced-100k'));
   }
   for (const id of ['tw-window', 'tw-pipe', 'tw-nowait']) {
     const name = `${id}: main-thread cost ≤ 1 µs per append`;
@@ -121,4 +137,32 @@ export function judgeTargets(results: CaseResult[], quick: boolean): Target[] {
 export function renderTargets(targets: Target[]): string {
   const w = Math.max(...targets.map((t) => t.name.length));
   return targets.map((t) => `${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(w)}  ${t.measured}`).join('\n');
+}
+
+/**
+ * The latency rows side by side: each paced threadwal row with the floor row of its rate
+ * and raw write+fdatasync, and the ratios of its p50/p99/p99.9 to both (same run).
+ */
+export function renderLatencyRatios(results: CaseResult[]): string {
+  const raw = byId(results, 'raw-fdatasync')?.ack;
+  const header = ['offered', 'threadwal p50/p99/p99.9', 'floor p50/p99/p99.9', 'raw p50/p99/p99.9', 'tw ÷ floor', 'tw ÷ raw'];
+  const rows: string[][] = [];
+  const three = (a: { p50Us: number; p99Us: number; p999Us?: number } | undefined): string =>
+    a ? `${us(a.p50Us)} / ${us(a.p99Us)} / ${us(a.p999Us)}` : 'not run';
+  const div = (a: { p50Us: number; p99Us: number; p999Us?: number } | undefined, b: { p50Us: number; p99Us: number; p999Us?: number } | undefined): string =>
+    a && b ? `${(a.p50Us / b.p50Us).toFixed(2)} / ${(a.p99Us / b.p99Us).toFixed(2)} / ${((a.p999Us ?? 0) / (b.p999Us ?? 1)).toFixed(2)}` : '';
+  const pairs = [
+    ['1k/s', 'paced-1k', 'floor-1k'], ['10k/s', 'paced-10k', 'floor-10k'], ['100k/s', 'paced-100k', 'floor-100k'],
+    ['4 threads × 10k/s', 'paced-4x10k', 'floor-10k'], ['10k/s during cleanup', 'paced-cleanup', 'floor-10k'],
+  ] as const;
+  for (const [label, twId, floorId] of pairs) {
+    const tw = byId(results, twId)?.ack;
+    const floor = byId(results, floorId)?.ack;
+    if (!tw) continue;
+    rows.push([label, three(tw), three(floor), three(raw), div(tw, floor), div(tw, raw)]);
+  }
+  if (rows.length === 0) return '';
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const fmt = (row: string[]): string => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }

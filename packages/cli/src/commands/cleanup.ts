@@ -8,23 +8,26 @@ import { interruptible } from '../interrupt.js';
 import { requireWal, listSegments, totalBytes } from '../wal-path.js';
 import { formatDuration, formatSize } from '../units.js';
 import { fmtInt, fmtTime, plural, rows, segName } from '../report.js';
+import { addRetentionOptions, formatRetention, retentionPolicy, type RetentionCliOptions } from '../retention-options.js';
 
 export function registerCleanup(program: Command): void {
-  program
+  const cmd = program
     .command('cleanup')
     .description('remove events older than --max-age, from the oldest end of the log')
     .argument('<path>', 'the WAL file')
     .addOption(new Option('--max-age <duration>', 'keep events at most this old').argParser(wholeSecondsArg).makeOptionMandatory())
-    .option('--json', 'print the result as JSON')
-    .addHelpText('after', `\n${DURATION_HELP}.\nSafe while writers append. Seqs are never reused; an old event after a newer one stays.\n\nExample:\n  threadwal cleanup app.wal --max-age 7d`)
-    .action(async (input: string, opts: { maxAge: number; json?: boolean }) => {
+    .option('--json', 'print the result as JSON');
+  addRetentionOptions(cmd)
+    .addHelpText('after', `\n${DURATION_HELP}.\nSafe while writers append. Seqs are never reused; an old event after a newer one stays.\n\nExamples:\n  threadwal cleanup app.wal --max-age 7d\n  threadwal cleanup app.wal --max-age 7d --max-total-size 20GiB --until-committed shipper`)
+    .action(async (input: string, opts: RetentionCliOptions & { maxAge: number; json?: boolean }) => {
       const path = requireWal(input);
       const maxAgeSecs = opts.maxAge;
       const { cleanup } = await import('@threadwal/maintenance');
       const bar = opts.json ? undefined : startProgress('cleanup', totalBytes(listSegments(path)));
       let r: CleanupResult;
       try {
-        r = await interruptible((signal) => cleanup(path, maxAgeSecs, { signal, onProgress: (p) => bar?.update(p.bytesDone, p.bytesTotal) }));
+        const retention = retentionPolicy(opts);
+        r = await interruptible((signal) => cleanup(path, maxAgeSecs, { signal, onProgress: (p) => bar?.update(p.bytesDone, p.bytesTotal), ...(retention ? { retention } : {}) }));
       } finally {
         bar?.stop();
       }
@@ -44,5 +47,6 @@ export function formatCleanup(r: CleanupResult, maxAgeSecs: number): string {
     items.push(['bad lines', `${fmtInt(r.badLineCount)} kept in place (${where}${r.badLineCount > 5 ? ', …' : ''}): run \`threadwal verify\``]);
   }
   out.push(rows(items, '  '));
+  if (r.retention) out.push(...formatRetention(r.retention));
   return `${out.join('\n')}\n`;
 }

@@ -5,28 +5,34 @@ import { countArg, sizeArg, SIZE_HELP } from '../options.js';
 import { requireWal } from '../wal-path.js';
 import { formatSize } from '../units.js';
 import { fmtInt, plural, segName } from '../report.js';
+import { addRetentionOptions, formatRetention, retentionPolicy, type RetentionCliOptions } from '../retention-options.js';
+import { formatCompress } from './compress.js';
 
 const DEFAULT_KEEP = 5;
 
-interface RotateCliOptions {
+interface RotateCliOptions extends RetentionCliOptions {
   maxSize?: number;
   keep: number;
+  compress?: boolean;
   json?: boolean;
 }
 
 export function registerRotate(program: Command): void {
-  program
+  const cmd = program
     .command('rotate')
     .description('move the active file to <path>.1 (shifting older segments) and start a fresh one')
     .argument('<path>', 'the WAL file')
     .addOption(new Option('--max-size <size>', 'rotate only once the active file is at least this big (default: rotate now)').argParser(sizeArg))
     .addOption(new Option('--keep <n>', 'rotated segments to keep; older ones are deleted').argParser(countArg).default(DEFAULT_KEEP))
-    .option('--json', 'print the result as JSON')
-    .addHelpText('after', `\n${SIZE_HELP}.\nSafe while writers append: it takes their lock, and seqs continue in the fresh file.\n\nExample:\n  threadwal rotate app.wal --max-size 64MiB --keep 5`)
+    .option('--compress', 'gzip the rotated segments afterwards (<path>.N.gz)')
+    .option('--json', 'print the result as JSON');
+  addRetentionOptions(cmd)
+    .addHelpText('after', `\n${SIZE_HELP}.\nSafe while writers append: it takes their lock, and seqs continue in the fresh file.\n\nExamples:\n  threadwal rotate app.wal --max-size 64MiB --keep 5\n  threadwal rotate app.wal --keep 100 --max-segment-age 14d --max-total-size 10GiB --compress`)
     .action(async (input: string, opts: RotateCliOptions) => {
       const path = requireWal(input);
       const { rotate } = await import('@threadwal/maintenance');
-      const r = await rotate(path, opts.maxSize ?? 0, opts.keep);
+      const retention = retentionPolicy(opts);
+      const r = await rotate(path, opts.maxSize ?? 0, opts.keep, { ...(retention ? { retention } : {}), ...(opts.compress ? { compress: 'gzip' as const } : {}) });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;
@@ -42,6 +48,8 @@ export function registerRotate(program: Command): void {
       }
       if (r.tornBytes > 0) lines.push(`cut a torn tail of ${plural(r.tornBytes, 'byte')} first`);
       if (r.droppedSegments > 0) lines.push(`deleted ${plural(r.droppedSegments, 'old segment')} to keep ${opts.keep}`);
+      if (r.retention) lines.push(...formatRetention(r.retention));
+      if (r.compress) lines.push(formatCompress(r.compress));
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

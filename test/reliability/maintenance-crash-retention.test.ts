@@ -1,0 +1,6 @@
+// Issue 13, item 6: crash at every step of retention (see maintenance-crash.ts).
+import { test } from 'uvu';
+import { crashTest } from './maintenance-crash.js';
+
+crashTest(test, 'retention');
+test.run();
