@@ -1,7 +1,11 @@
 // The producer side of one client: serializes on the caller's thread, coalesces the events
 // of one tick into one transferred ArrayBuffer, and settles each event's promise when the
 // writer acks its batch. The data path is a raw MessagePort straight to the writer thread.
-import { WalError, encodeBody, encodeRawBody, fromWire, assertNever, nextBatchId, prevBatchId, SAB_DURABLE_BATCH, type Connection, type FromWriterData, type BatchMsg, type AckMsg } from '@threadwal/core';
+import {
+  WalError, encodeBody, encodeRawBody, fromWire, assertNever, nextBatchId, prevBatchId,
+  SAB_DURABLE_BATCH, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_OK, STATE_DEAD,
+  type Connection, type FromWriterData, type BatchMsg, type AckMsg,
+} from '@threadwal/core';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { BatchBuilder, MAX_POST_BYTES, EARLY_POST_BYTES } from './batch-builder.js';
 import { waitSettled } from './sync-wait.js';
@@ -26,6 +30,8 @@ interface Held {
 /** Where a batcher gets (and after a writer death, re-gets) its data port. */
 export interface ConnectionSource {
   connect(): Promise<Connection>;
+  /** In a thread that did not open the WAL: resolves with the error to use if that thread is gone, else null. */
+  ownerGone?(): Promise<WalError | null>;
 }
 
 export class Batcher {
@@ -50,6 +56,10 @@ export class Batcher {
   #settled = 0;
   #flushWaiters: Array<{ target: number; resolve: () => void; reject: (e: WalError) => void }> = [];
   #noWaitError: WalError | null = null;
+  /** appendNoWait events rejected that no flush() or onError was told about (the exit hook counts them). */
+  #noWaitLost = 0;
+  /** Events of this connection's nacks handled so far; the SAB's SAB_NACKED_EVENTS minus this were rejected unseen. */
+  #nackedSeen = 0;
   #failed: WalError | null = null;
   #closed = false;
   lastSeq = -1;
@@ -70,6 +80,7 @@ export class Batcher {
   #attach(conn: Connection): void {
     this.#conn = conn;
     this.#sab = new Int32Array(conn.sab);
+    this.#nackedSeen = 0;
     conn.port.on('message', (msg: FromWriterData) => this.#onMessage(msg));
     conn.port.on('close', () => this.#onClose(conn));
     conn.port.unref();
@@ -194,6 +205,7 @@ export class Batcher {
         const b = this.#inflight.get(msg.id);
         if (!b) return;
         this.#inflight.delete(msg.id);
+        this.#nackedSeen += b.count;
         const err = fromWire(msg.error);
         // EFSYNC is fail-stop: known here before any rejected promise's handler runs.
         if (err.code === 'EFSYNC') this.#failed ??= err;
@@ -233,8 +245,19 @@ export class Batcher {
     for (let i = 0; i < b.count; i++) {
       const res = b.res[i];
       if (res) res(r);
-      else this.#noWaitError = err;
+      else {
+        this.#noWaitError = err;
+        this.#noWaitLost += 1;
+      }
     }
+  }
+
+  /** The stored appendNoWait error, now reported to the caller (and so no longer the exit hook's). */
+  #takeNoWaitError(): WalError | null {
+    const err = this.#noWaitError;
+    this.#noWaitError = null;
+    this.#noWaitLost = 0;
+    return err;
   }
 
   #settle(b: Inflight): void {
@@ -249,27 +272,46 @@ export class Batcher {
     }
     while (this.#flushWaiters.length > 0 && this.#flushWaiters[0]!.target <= this.#settled) {
       const f = this.#flushWaiters.shift()!;
-      const err = this.#noWaitError;
-      this.#noWaitError = null;
+      const err = this.#takeNoWaitError();
       if (err) f.reject(err);
       else f.resolve();
     }
+    // A no-wait error that no flush() is waiting to collect goes to onError, if there is one.
+    const onError = this.#opts.onError;
+    if (onError && this.#noWaitError && this.#flushWaiters.length === 0) {
+      const events = this.#noWaitLost;
+      const err = this.#takeNoWaitError()!;
+      queueMicrotask(() => onError(err, events));
+    }
   }
 
-  /** The writer thread died (or closed): what was in flight may or may not be on disk, so it rejects with EWORKER. */
+  /**
+   * The writer thread died (or closed): what was in flight may or may not be on disk, so it
+   * rejects with EWORKER, or, when the source says the thread that opened the WAL is gone
+   * (its writer thread went with it), with that error, for good.
+   */
   #onClose(conn: Connection): void {
     if (conn !== this.#conn) return;
     this.#conn = null;
-    this.#sab = null;
+    // Wake (and keep out) flushSync: the host that would mark it may have died with its thread.
+    const sab = this.#sab;
+    if (sab && Atomics.load(sab, SAB_STATE) === STATE_OK) Atomics.store(sab, SAB_STATE, STATE_DEAD);
     if (this.#closed) return;
-    const err = this.#error('EWORKER', 'the writer thread died before these events were acknowledged; the next append restarts it');
-    const lost = [...this.#inflight.values()];
-    this.#inflight.clear();
-    for (const b of lost) {
-      this.#reject(b, err);
-      this.#settle(b);
-    }
-    if (this.#b.count > 0) this.#reconnect();
+    const lost = [...this.#inflight];
+    const fail = (why: WalError | null): void => {
+      if (why?.code === 'ECLOSED') this.#failed ??= why;
+      const err = why ?? this.#error('EWORKER', 'the writer thread died before these events were acknowledged; the next append restarts it');
+      for (const [id, b] of lost) {
+        if (this.#inflight.get(id) !== b) continue;
+        this.#inflight.delete(id);
+        this.#reject(b, err);
+        this.#settle(b);
+      }
+      if (this.#b.count > 0) this.#reconnect();
+    };
+    const check = this.#source.ownerGone;
+    if (check) void check().then(fail, () => fail(null));
+    else fail(null);
   }
 
   #reconnect(): Promise<void> {
@@ -281,6 +323,8 @@ export class Batcher {
       },
       (err: WalError) => {
         this.#connecting = null;
+        // ECLOSED from connect is for good (the WAL was closed, or the thread that opened it exited).
+        if (err.code === 'ECLOSED') this.#failed ??= err;
         const taken = this.#b.count > 0 ? this.#b.take() : null;
         const b = { count: taken?.count ?? 0, bytes: taken?.len ?? 0, res: taken?.res ?? [], t0: 0 };
         this.#reject(b, err);
@@ -296,8 +340,7 @@ export class Batcher {
     this.post();
     const target = this.#accepted;
     if (this.#settled >= target) {
-      const err = this.#noWaitError;
-      this.#noWaitError = null;
+      const err = this.#takeNoWaitError();
       return err ? Promise.reject(err) : Promise.resolve();
     }
     return new Promise((resolve, reject) => this.#flushWaiters.push({ target, resolve, reject }));
@@ -309,18 +352,61 @@ export class Batcher {
     return new Promise((r) => this.#drainWaiters.push(r));
   }
 
-  /** Blocks this thread until everything appended so far is settled (see sync-wait.ts). */
+  /**
+   * Blocks this thread until everything appended so far is settled (see sync-wait.ts); throws
+   * if any of it was rejected, or if an earlier appendNoWait batch was and no flush() said so.
+   */
   flushSync(timeoutMs = this.#opts.flushSyncTimeoutMs): void {
     if (this.#closed) return;
     if (this.#failed) throw this.#failed;
+    this.#waitSync(timeoutMs);
+    const err = this.#takeNoWaitError();
+    if (err) throw err;
+  }
+
+  #waitSync(timeoutMs: number): void {
     for (const w of this.#waiting.splice(0)) this.#addHeld(w); // flushSync ignores backpressure
     this.post();
+    // Not posted: the writer thread is gone and reconnecting needs the event loop.
+    if (this.#b.count > 0) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
     if (this.#inflight.size === 0) return;
-    const sab = this.#sab;
-    if (!sab) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
     const first = this.#inflight.keys().next().value as number;
-    waitSettled(sab, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
+    waitSettled(this.#sab!, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
     this.#takeAcks();
+  }
+
+  /**
+   * The exit hook's flush: like flushSync, but says how many appended events are not
+   * durable (rejected unseen, or still unsettled) and why; null when every one is.
+   */
+  exitFlush(): { error: WalError; events: number } | null {
+    if (this.#closed) return null;
+    let error: WalError | null = this.#failed;
+    if (!error) {
+      try {
+        this.#waitSync(this.#opts.flushSyncTimeoutMs);
+      } catch (err) {
+        error = err as WalError;
+      }
+    }
+    let events = this.#noWaitLost + this.#b.count + this.#waiting.length;
+    const stored = this.#takeNoWaitError();
+    let total = 0;
+    for (const b of this.#inflight.values()) total += b.count;
+    const sab = this.#sab;
+    if (total > 0 && sab && Atomics.load(sab, SAB_STATE) !== STATE_FAILED) {
+      // Read the cursor before the nack count: a batch seen settled is then seen counted.
+      const settledId = Atomics.load(sab, SAB_DURABLE_BATCH);
+      const nacked = (Atomics.load(sab, SAB_NACKED_EVENTS) - this.#nackedSeen) | 0;
+      let unsettled = 0;
+      for (const [id, b] of this.#inflight) if (((settledId - id) | 0) < 0) unsettled += b.count;
+      events += Math.min(total, unsettled + nacked);
+    } else {
+      events += total; // fail-stop (or no writer): nothing in flight becomes durable
+    }
+    error ??= stored;
+    if (events === 0 || !error) return null;
+    return { error, events };
   }
 
   /**

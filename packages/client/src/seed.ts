@@ -12,8 +12,8 @@ export class WalWriter<T extends string = WalEventType> {
   }
 
   /** Creates or opens the WAL at `path` (append mode; existing content is kept). */
-  static async create<T extends string = WalEventType>(path: string, options?: WalOptions): Promise<WalWriter<T>> {
-    return new WalWriter<T>(await openWal<T>(path, options));
+  static create<T extends string = WalEventType>(path: string, options?: WalOptions): Promise<WalWriter<T>> {
+    return openWal<T>(path, options).then((wal) => new WalWriter<T>(wal)); // bad arguments throw at the call, as openWal
   }
 
   /** Appends an event (its `seq` is assigned by the writer); resolves with the seq once durable. */
@@ -26,7 +26,13 @@ export class WalWriter<T extends string = WalEventType> {
     return this.#wal.nextSeq();
   }
 
+  /** Flushes and closes the underlying WAL handle. */
   close(): Promise<void> {
+    return this.#wal.close();
+  }
+
+  /** `await using w = await WalWriter.create(path)`. */
+  [Symbol.asyncDispose](): Promise<void> {
     return this.#wal.close();
   }
 }

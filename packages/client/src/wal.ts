@@ -1,11 +1,15 @@
 // The public face of a client: the same API on the main thread (openWal) and in any other
 // thread (connectWal). Events go through the Batcher; everything else through the WalSource.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, openWriter, openWriterNow, type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult } from '@threadwal/core';
+import {
+  WalError, openWriter, openWriterNow, resolveWriterOptions, checkOptionKeys, isPositiveInt,
+  type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult, type RecoveryCut,
+} from '@threadwal/core';
 import { Batcher } from './batcher.js';
 import { exportSource, importSource, type WalSource } from './control.js';
 import { registerExitFlush } from './exit.js';
-import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions, type WalOptions } from './options.js';
+import { abortable, waitSignal, type WaitOptions } from './abort.js';
+import { resolveClientOptions, WAL_CLIENT_KEYS, DEFAULT_CONNECT_TIMEOUT_MS, type ClientOptions, type ResolvedClientOptions, type WalOptions } from './options.js';
 
 /** Writer counters plus this client's view. */
 export interface WalStats extends WriterStats {
@@ -24,6 +28,8 @@ export class Wal<T extends string = WalEventType> {
   readonly #options: ResolvedClientOptions;
   readonly #release: () => Promise<void>;
   readonly #openNextSeq: number;
+  /** What opening the file cut from its end (a torn tail: bytes, offset, reason), or null when nothing was cut. */
+  readonly recovery: RecoveryCut | null;
   readonly #unregisterExit: () => void;
   #closing: Promise<void> | null = null;
 
@@ -34,13 +40,21 @@ export class Wal<T extends string = WalEventType> {
     this.#options = options;
     this.#release = release;
     this.#openNextSeq = conn.info.nextSeq;
+    this.recovery = conn.info.recovery;
     this.#batcher = new Batcher(source.path, source, options, conn);
     this.#unregisterExit = registerExitFlush(this);
   }
 
-  /** Appends an event; resolves with its seq once it is durable. Throws EINVAL at the call for a bad event. */
-  append(event: WalEvent<T>): Promise<number> {
-    return this.#batcher.append(event);
+  /**
+   * Appends an event; resolves with its seq once it is durable. A bad event (or option)
+   * throws EINVAL at the call, nothing queued; what goes wrong later rejects the promise.
+   * `signal` ends the wait only: the event stays appended.
+   */
+  append(event: WalEvent<T>, options?: WaitOptions): Promise<number> {
+    if (options === undefined) return this.#batcher.append(event);
+    const signal = waitSignal(options, 'append');
+    const p = this.#batcher.append(event);
+    return signal ? abortable(p, signal, this.path, 'waiting for append') : p;
   }
 
   /** Appends without a promise; throws EBACKPRESSURE (nothing queued) past maxPendingBytes. Errors surface on the next flush(). */
@@ -63,19 +77,30 @@ export class Wal<T extends string = WalEventType> {
     this.#batcher.appendRawNoWait(event, output);
   }
 
-  /** Resolves when everything this client appended before the call is durable. */
-  flush(): Promise<void> {
-    return this.#batcher.flush();
+  /**
+   * Resolves when everything this client appended before the call is durable; rejects if
+   * any of it was rejected, or with an earlier appendNoWait error no flush reported yet.
+   */
+  flush(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal(options, 'flush');
+    const p = this.#batcher.flush();
+    return signal ? abortable(p, signal, this.path, 'flush') : p;
   }
 
-  /** Blocks this thread until everything it appended is durable (Atomics.wait). Also runs at exit. */
+  /** Blocks this thread until everything it appended is durable (Atomics.wait); throws as flush() rejects. Also runs at exit. */
   flushSync(timeoutMs?: number): void {
+    if (timeoutMs !== undefined && !isPositiveInt(timeoutMs)) throw new WalError('EINVAL', `flushSync timeoutMs must be a positive integer, got ${String(timeoutMs)}`, { path: this.path });
     this.#batcher.flushSync(timeoutMs);
   }
 
-  /** Resolves once pending bytes are below maxPendingBytes again (after EBACKPRESSURE). */
-  drain(): Promise<void> {
-    return this.#batcher.drain();
+  /**
+   * Resolves once pending (appended, not yet durable) bytes are at or below half of
+   * maxPendingBytes and nothing is held back: the moment to retry after EBACKPRESSURE.
+   */
+  drain(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal(options, 'drain');
+    const p = this.#batcher.drain();
+    return signal ? abortable(p, signal, this.path, 'drain') : p;
   }
 
   /** A MessagePort to transfer to another thread, where `connectWal(port)` appends straight to the writer. */
@@ -103,11 +128,22 @@ export class Wal<T extends string = WalEventType> {
 
   /** Rotates at the next batch boundary: `{path}` → `{path}.1` …, keeping maxRotations (default 5). */
   rotate(opts?: { maxRotations?: number }): Promise<RotateResult> {
+    if (opts !== undefined) {
+      if (typeof opts !== 'object' || opts === null) throw new WalError('EINVAL', `rotate options must be an object, got ${String(opts)}`, { path: this.path });
+      checkOptionKeys(opts, ['maxRotations'], 'rotate options');
+      const n = opts.maxRotations;
+      if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new WalError('EINVAL', `rotate options.maxRotations must be an integer >= 0, got ${String(n)}`, { path: this.path });
+    }
     if (this.#batcher.closed) return Promise.reject(new WalError('ECLOSED', 'the WAL is closed', { path: this.path }));
     return this.#source.rotate(opts);
   }
 
-  /** Drains, detaches, and (for the last openWal handle of a path) ends the writer thread. */
+  /** `await using wal = await openWal(path)`: closes the handle at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Flushes, detaches, and (for the last handle of a path, in any thread) ends the writer thread. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       let error: unknown;
@@ -126,27 +162,43 @@ export class Wal<T extends string = WalEventType> {
 
   /** @internal called by the exit hook */
   exitFlush(): void {
-    if (this.#batcher.closed) return;
-    try {
-      this.#batcher.flushSync();
-    } catch (err) {
-      process.stderr.write(`threadwal: events of ${this.path} may not be durable at exit: ${(err as Error).message}\n`);
-    }
+    const lost = this.#batcher.exitFlush();
+    if (!lost) return;
+    // One line, and a failing exit code: a script that lost events must not end as a success.
+    const why = lost.error.message.replace(/\s+/g, ' ');
+    process.stderr.write(`threadwal: ${this.path}: ${lost.events} appended event(s) not durable at exit (${lost.error.code}: ${why})\n`);
+    if (process.exitCode === undefined || Number(process.exitCode) === 0) process.exitCode = 1;
   }
 }
 
-/** Opens the WAL at `path` on this thread, starting (or sharing) its writer thread. */
-export async function openWal<T extends string = WalEventType>(path: string, options: WalOptions = {}): Promise<Wal<T>> {
-  const clientOptions = resolveClientOptions(options);
-  const { maxPendingBytes: _p, maxEventBytes: _e, flushSyncTimeoutMs: _f, ...writerOptions } = options;
-  const host = await openWriter(path, writerOptions);
+/**
+ * Opens the WAL at `path` on this thread, starting (or sharing) its writer thread. Bad
+ * arguments (an unknown option key included) throw EINVAL at the call.
+ */
+export function openWal<T extends string = WalEventType>(path: string, options: WalOptions = {}): Promise<Wal<T>> {
+  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', `path must be a non-empty string, got ${String(path)}`);
+  const writerOptions = resolveWriterOptions(options, WAL_CLIENT_KEYS);
+  const clientOptions = resolveClientOptions(options, false);
+  const report = options.reportRecovery ?? true;
+  if (typeof report !== 'boolean') throw new WalError('EINVAL', `options.reportRecovery must be a boolean, got ${String(report)}`);
+  return openResolved<T>(path, writerOptions, clientOptions, report);
+}
+
+async function openResolved<T extends string>(path: string, writerOptions: ReturnType<typeof resolveWriterOptions>, clientOptions: ResolvedClientOptions, report: boolean): Promise<Wal<T>> {
+  const host = await openWriter(path, {}, writerOptions);
+  let wal: Wal<T>;
   try {
     const conn = await host.connect();
-    return new Wal<T>(host, clientOptions, conn, () => host.release());
+    wal = new Wal<T>(host, clientOptions, conn, () => host.release());
   } catch (err) {
     await host.release();
     throw err;
   }
+  const cut = host.takeRecoveryReport();
+  if (cut && report) {
+    process.stderr.write(`threadwal: ${cut.file}: recovery cut ${cut.bytes} byte(s) at offset ${cut.offset} (${cut.reason}); see wal.recovery\n`);
+  }
+  return wal;
 }
 
 /**
@@ -155,11 +207,13 @@ export async function openWal<T extends string = WalEventType>(path: string, opt
  * kept in order and flushSync (the exit hook's too) makes them durable once the thread is up.
  * `ready` settles when the thread opened the file; on failure the events appended meanwhile
  * reject (appendNoWait ones on the next flush()). `nextSeq()` is 0 until the first ack.
+ * Bad arguments throw EINVAL at the call, as openWal's.
  */
 export function openWalNow<T extends string = WalEventType>(path: string, options: WalOptions = {}): { wal: Wal<T>; ready: Promise<void> } {
-  const clientOptions = resolveClientOptions(options);
-  const { maxPendingBytes: _p, maxEventBytes: _e, flushSyncTimeoutMs: _f, ...writerOptions } = options;
-  const host = openWriterNow(path, writerOptions);
+  if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', `path must be a non-empty string, got ${String(path)}`);
+  const writerOptions = resolveWriterOptions(options, WAL_CLIENT_KEYS);
+  const clientOptions = resolveClientOptions(options, false);
+  const host = openWriterNow(path, {}, writerOptions);
   const conn = host.connectNow();
   if (!conn) {
     void host.release();
@@ -169,13 +223,26 @@ export function openWalNow<T extends string = WalEventType>(path: string, option
   return { wal, ready: host.started };
 }
 
-/** In another thread: a client over a port from `wal.port()`, writing straight to the writer thread. */
-export async function connectWal<T extends string = WalEventType>(port: MessagePort, options: ClientOptions = {}): Promise<Wal<T>> {
+/**
+ * In another thread: a client over a port from `wal.port()`, writing straight to the writer
+ * thread. A port that is not one rejects with EINVAL within `connectTimeoutMs`.
+ */
+export function connectWal<T extends string = WalEventType>(port: MessagePort, options: ClientOptions = {}): Promise<Wal<T>> {
   if (port === null || typeof port !== 'object' || typeof (port as { postMessage?: unknown }).postMessage !== 'function') {
     throw new WalError('EINVAL', 'connectWal needs the MessagePort returned by wal.port()');
   }
-  const { source, options: inherited, dispose } = await importSource(port);
+  resolveClientOptions(options); // at the call: unknown keys and bad values throw here
+  return connectResolved<T>(port, options);
+}
+
+async function connectResolved<T extends string>(port: MessagePort, options: ClientOptions): Promise<Wal<T>> {
+  const { source, options: inherited, dispose } = await importSource(port, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   const clientOptions = resolveClientOptions({ ...inherited, ...options });
-  const conn = await source.connect();
-  return new Wal<T>(source, clientOptions, conn, async () => dispose());
+  try {
+    const conn = await source.connect();
+    return new Wal<T>(source, clientOptions, conn, async () => dispose());
+  } catch (err) {
+    dispose();
+    throw err;
+  }
 }

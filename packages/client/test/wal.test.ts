@@ -88,11 +88,11 @@ test('after close every method rejects or throws ECLOSED', async () => {
   await expectCode(() => wal.port(), 'ECLOSED');
 });
 
-test('bad options throw EINVAL naming nothing queued', async () => {
-  await expectCode(openWal(tempWal(), { maxPendingBytes: -1 }), 'EINVAL');
-  await expectCode(openWal(tempWal(), { durability: 'sometimes' as never }), 'EINVAL');
-  await expectCode(openWal(tempWal(), { rotate: { maxSizeBytes: 0, maxRotations: 1 } }), 'EINVAL');
-  await expectCode(openWal(''), 'EINVAL');
+test('bad options throw EINVAL at the call, nothing opened', async () => {
+  await expectCode(() => openWal(tempWal(), { maxPendingBytes: -1 }), 'EINVAL');
+  await expectCode(() => openWal(tempWal(), { durability: 'sometimes' as never }), 'EINVAL');
+  await expectCode(() => openWal(tempWal(), { rotate: { maxSizeBytes: 0, maxRotations: 1 } }), 'EINVAL');
+  await expectCode(() => openWal(''), 'EINVAL');
 });
 
 test('two openWal of one path share one writer and one seq space', async () => {

@@ -4,7 +4,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WAL_ERROR_CODES, type WireError } from './errors.js';
 import {
-  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD, STATE_OK,
+  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_NACKED_EVENTS, SAB_STATE, STATE_FAILED, STATE_DEAD, STATE_OK,
   type FromWriterData, type AckMsg, type ToWriterData,
 } from './protocol.js';
 
@@ -63,10 +63,12 @@ export class Clients {
     Atomics.notify(client.sab, SAB_DURABLE_BATCH);
   }
 
-  /** Batch `id` was rejected. It is settled too: flushSync must not wait for it forever. */
-  nack(client: Client, id: number, error: WireError): void {
+  /** Batch `id` (`count` events) was rejected. It is settled too: flushSync must not wait for it forever. */
+  nack(client: Client, id: number, count: number, error: WireError): void {
     this.tell(client, { type: 'nack', id, error });
     Atomics.store(client.sab, SAB_NACK_CODE, WAL_ERROR_CODES.indexOf(error.code));
+    // Counted before the batch reads as settled, so an exit flush that sees it settled also sees it counted.
+    Atomics.add(client.sab, SAB_NACKED_EVENTS, count);
     Atomics.store(client.sab, SAB_NACKED_BATCH, id);
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
     Atomics.notify(client.sab, SAB_DURABLE_BATCH);

@@ -2,7 +2,7 @@
 export const WAL_ERROR_CODES = [
   'EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT',
   // Appended, never inserted: a code crosses threads as its index here (SAB_NACK_CODE).
-  'ENOENT',
+  'ENOENT', 'EABORTED',
   'ESHIP', // @threadwal/ship: a publish the server will never accept, or a WAL the shipper cannot follow (ShipError says which)
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];

@@ -4,7 +4,7 @@ import { constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsSeam, fsyncDir } from './fs-seam.js';
 import { WalError, fromFsError } from './errors.js';
-import { recoverTail, nextSeqFor } from './recover.js';
+import { recoverTail, nextSeqFor, type RecoveryCut } from './recover.js';
 import { ensureWalId } from './segments.js';
 import type { Durability } from './options.js';
 
@@ -17,6 +17,9 @@ export class ActiveFile {
   size = 0;
   nextSeq = 0;
   tornBytes = 0;
+  /** What the first open cut from the end of the file, or null. */
+  openCut: RecoveryCut | null = null;
+  #opened = false;
   created = false;
   reopens = 0;
   #dev = 0;
@@ -48,8 +51,16 @@ export class ActiveFile {
     // An empty file may be one we just created: make its directory entry durable.
     this.created = st.size === 0;
     if (this.created) fsyncDir(dir);
-    const tail = recoverTail(this.fd, this.path, { truncate: true });
+    let tail;
+    try {
+      tail = recoverTail(this.fd, this.path, { truncate: true });
+    } catch (err) {
+      this.closeFd();
+      throw err;
+    }
     this.tornBytes += tail.tornBytes;
+    if (!this.#opened) this.openCut = tail.cut;
+    this.#opened = true;
     this.size = tail.size;
     this.nextSeq = nextSeqFor(this.path, tail.lastSeq);
     try {

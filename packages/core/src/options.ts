@@ -46,6 +46,14 @@ export interface ResolvedWriterOptions {
   checksum?: 'crc32c';
 }
 
+/** Every key of WriterOptions, for the unknown-key check. */
+export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'checksum', 'faultInjection'] as const;
+const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc'] as const;
+// Compile-time: a WriterOptions field missing from WRITER_OPTION_KEYS would be refused as unknown.
+type MissingWriterKey = Exclude<keyof WriterOptions, (typeof WRITER_OPTION_KEYS)[number]>;
+const _everyWriterKey: [MissingWriterKey] extends [never] ? true : MissingWriterKey = true;
+void _everyWriterKey;
+
 /** wal.rotate()'s default too. */
 const DEFAULT_TIME_ROTATIONS = 5;
 
@@ -57,13 +65,45 @@ function bad(field: string, want: string, got: unknown): WalError {
   return new WalError('EINVAL', `options.${field} must be ${want}, got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`);
 }
 
+/** Edit distance (Levenshtein), for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Throws EINVAL for the first own key of `o` not in `valid`, naming it and the closest valid
+ * key: a typo (`durabilty`) must not silently fall back to a default.
+ */
+export function checkOptionKeys(o: object, valid: readonly string[], where = 'options'): void {
+  for (const key of Object.keys(o)) {
+    if (valid.includes(key)) continue;
+    let best = valid[0]!;
+    for (const v of valid) if (distance(key, v) < distance(key, best)) best = v;
+    throw new WalError('EINVAL', `${where}.${key} is not an option; did you mean ${where}.${best}? (valid: ${valid.join(', ')})`);
+  }
+}
+
 export function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
 
-/** Validates writer options once, eagerly, naming the bad field. */
-export function resolveWriterOptions(o: WriterOptions = {}): ResolvedWriterOptions {
-  if (typeof o !== 'object' || o === null) throw bad('', 'an object', o);
+/**
+ * Validates writer options once, eagerly, naming the bad field. `extraKeys` are keys the
+ * caller handles itself (openWal's client options), allowed alongside the writer's.
+ */
+export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly string[] = []): ResolvedWriterOptions {
+  if (typeof o !== 'object' || o === null) throw new WalError('EINVAL', `options must be an object, got ${String(o)}`);
+  checkOptionKeys(o, extraKeys.length ? [...WRITER_OPTION_KEYS, ...extraKeys] : WRITER_OPTION_KEYS);
   const durability = o.durability ?? 'fdatasync';
   if (durability !== 'fdatasync' && durability !== 'fsync' && durability !== 'none') throw bad('durability', "'fdatasync', 'fsync' or 'none'", durability);
   const lock = o.lock ?? 'batch';
@@ -78,6 +118,7 @@ export function resolveWriterOptions(o: WriterOptions = {}): ResolvedWriterOptio
   let resolvedRotate: ResolvedWriterOptions['rotate'] = false;
   if (rotate !== false) {
     if (typeof rotate !== 'object' || rotate === null) throw bad('rotate', 'false or { maxSizeBytes, maxRotations, every }', rotate);
+    checkOptionKeys(rotate, ROTATE_KEYS, 'options.rotate');
     const timed = rotate.every !== undefined;
     if ((!timed || rotate.maxSizeBytes !== undefined) && !isPositiveInt(rotate.maxSizeBytes)) throw bad('rotate.maxSizeBytes', 'a positive integer', rotate.maxSizeBytes);
     const maxRotations = rotate.maxRotations ?? (timed ? DEFAULT_TIME_ROTATIONS : undefined);

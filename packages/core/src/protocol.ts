@@ -3,13 +3,15 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors.js';
 import type { ResolvedWriterOptions } from './options.js';
+import type { RecoveryCut } from './recover.js';
 
 /** Slots of the per-client SharedArrayBuffer (Int32). */
 export const SAB_DURABLE_BATCH = 0; // id of the newest batch of this client that is settled (durable, or nacked)
 export const SAB_STATE = 1; // one of STATE_*
 export const SAB_NACKED_BATCH = 2; // id of the newest batch of this client that was nacked (0: none)
 export const SAB_NACK_CODE = 3; // index in WAL_ERROR_CODES of that nack's code, for flushSync to throw
-export const SAB_SLOTS = 4;
+export const SAB_NACKED_EVENTS = 4; // events of this client rejected so far (wraps), for the exit hook's count
+export const SAB_SLOTS = 5;
 export const STATE_OK = 0;
 export const STATE_FAILED = 1; // fail-stop (EFSYNC): nothing will become durable
 export const STATE_DEAD = 2; // the writer thread is gone
@@ -88,6 +90,8 @@ export interface OpenInfo {
   nextSeq: number;
   size: number;
   tornBytes: number;
+  /** What opening cut from the end of the active file (a torn tail), or null. */
+  recovery: RecoveryCut | null;
   created: boolean;
 }
 

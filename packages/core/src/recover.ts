@@ -14,6 +14,21 @@ import { rotatedIndexes, segmentPath, readMetaNextSeq } from './segments.js';
 const CHUNK = 64 * 1024;
 const NL = 0x0a;
 
+/** Why recovery cut the end of a file. */
+export type CutReason =
+  | 'partial-line' // bytes after the last `\n`
+  | 'unparsable-last-line' // a final line that does not parse
+  | 'zero-filled' // trailing lines holding NUL bytes (blocks that never reached the disk)
+  | 'torn-first-batch'; // no record at all: a new log torn in its first batch
+
+/** What recovery cut from the end of a file: `bytes` from `offset` (the new size) on. */
+export interface RecoveryCut {
+  file: string;
+  bytes: number;
+  offset: number;
+  reason: CutReason;
+}
+
 export interface TailState {
   /** File size after recovery. */
   size: number;
@@ -21,6 +36,31 @@ export interface TailState {
   tornBytes: number;
   /** Seq of the last complete line, -1 when there is none. */
   lastSeq: number;
+  /** What was (or would be) cut, or null. */
+  cut: RecoveryCut | null;
+}
+
+/** Past this, a file without a single record is never taken for a torn first batch (one write is at most maxBatchBytes). */
+const MAX_FIRST_BATCH_READ = 64 * 1024 * 1024;
+const SEQ_PREFIX = '{"seq":';
+
+/**
+ * True when `buf` (a whole file holding no record) is what a new log torn in its first
+ * batch looks like: every complete line holds NUL bytes (unwritten blocks), and the bytes
+ * before the first NUL are empty or a prefix of a record (`{"seq":N,…`), or it is all zeros.
+ * Anything else (a text file, another program's JSON lines) is not a WAL.
+ */
+export function looksTornFirstBatch(buf: Buffer): boolean {
+  let pos = 0;
+  for (let nl = buf.indexOf(NL); nl >= 0; nl = buf.indexOf(NL, pos)) {
+    if (!buf.subarray(pos, nl).includes(0)) return false;
+    pos = nl + 1;
+  }
+  const nul = buf.indexOf(0);
+  const head = (nul < 0 ? buf : buf.subarray(0, nul)).toString('latin1');
+  if (head.length === 0) return buf.every((c) => c === 0 || c === NL);
+  if (head.length <= SEQ_PREFIX.length) return SEQ_PREFIX.startsWith(head);
+  return head.startsWith(SEQ_PREFIX) && /^[0-9]+(?:,[^]*)?$/.test(head.slice(SEQ_PREFIX.length));
 }
 
 /** Offset of the last `\n` in [0, end), or -1. */
@@ -52,6 +92,8 @@ export function recoverTail(fd: number, path: string, opts: { truncate: boolean 
   let end = lastNewline(fd, size, scratch) + 1; // length of the part made of whole lines
   let lastSeq = -1;
   let droppedUnparsable = false;
+  let droppedZeros = false;
+  let reason: CutReason = 'partial-line';
   while (end > 0) {
     const start = lastNewline(fd, end - 1, scratch) + 1;
     const line = readRange(fd, start, end - 1);
@@ -63,6 +105,7 @@ export function recoverTail(fd: number, path: string, opts: { truncate: boolean 
     } catch (err) {
       // Torn: the very last line, or any trailing line with NULs (unwritten blocks).
       if (!droppedUnparsable || line.includes(0)) {
+        if (line.includes(0)) droppedZeros = true;
         droppedUnparsable = true;
         end = start;
         continue;
@@ -71,11 +114,23 @@ export function recoverTail(fd: number, path: string, opts: { truncate: boolean 
     }
   }
   const tornBytes = size - end;
+  if (tornBytes > 0) {
+    if (lastSeq < 0) {
+      // Nothing in the file is a record: only a torn new log may be cut, never someone's file (issue 10).
+      const whole = size <= MAX_FIRST_BATCH_READ ? readRange(fd, 0, size) : null;
+      if (!whole || !looksTornFirstBatch(whole)) {
+        throw new WalError('ECORRUPT', `${path} is not a threadwal WAL (no line of its ${size} bytes is a record); refusing to open it, nothing was changed`, { path, file: path, offset: 0 });
+      }
+      reason = 'torn-first-batch';
+    } else if (droppedZeros) reason = 'zero-filled';
+    else if (droppedUnparsable) reason = 'unparsable-last-line';
+  }
+  const cut: RecoveryCut | null = tornBytes > 0 ? { file: path, bytes: tornBytes, offset: end, reason } : null;
   if (tornBytes > 0 && opts.truncate) {
     fsSeam.ftruncateSync(fd, end);
     fsSeam.fdatasyncSync(fd);
   }
-  return { size: opts.truncate ? end : size, tornBytes, lastSeq };
+  return { size: opts.truncate ? end : size, tornBytes, lastSeq, cut };
 }
 
 /** Last seq of a closed segment (read-only, torn tail ignored); -1 when it has no line. */

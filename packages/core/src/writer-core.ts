@@ -101,7 +101,7 @@ export class Writer {
 
   info(): OpenInfo {
     const f = this.#file;
-    return { path: f.path, nextSeq: f.nextSeq, size: f.size, tornBytes: f.tornBytes, created: f.created };
+    return { path: f.path, nextSeq: f.nextSeq, size: f.size, tornBytes: f.tornBytes, recovery: f.openCut, created: f.created };
   }
 
   attach(port: MessagePort, sab: SharedArrayBuffer): void {
@@ -117,7 +117,7 @@ export class Writer {
     switch (msg.type) {
       case 'batch': {
         const error = this.#failed ?? (this.#closed ? new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }) : null);
-        if (error) return this.#clients.nack(client, msg.id, toWire(error));
+        if (error) return this.#clients.nack(client, msg.id, msg.count, toWire(error));
         this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count, t: TRACE ? absNow() : 0 });
         this.#schedule();
         return;
@@ -333,7 +333,7 @@ export class Writer {
 
   #nack(take: Pending[], error: WalError): void {
     const wire = toWire(error);
-    for (const p of take) this.#clients.nack(p.client, p.id, wire);
+    for (const p of take) this.#clients.nack(p.client, p.id, p.count, wire);
   }
 
   /** fsync failed (or the file is in a state we cannot vouch for): reject everything, now and later, and tell every thread. */
@@ -372,7 +372,7 @@ export class Writer {
     };
   }
 
-  /** Drains what is queued, then releases the lock and the fd. Later batches reject with ECLOSED. */
+  /** Writes what is queued, then releases the lock and the fd. Later batches reject with ECLOSED. */
   async close(): Promise<void> {
     if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
     this.#closed = true;

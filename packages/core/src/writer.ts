@@ -47,8 +47,8 @@ export function canonicalWalPath(path: string): string {
 }
 
 /** Opens (or shares) the writer thread for `path`. Each call must be paired with `release()`. */
-export async function openWriter(path: string, options: WriterOptions = {}): Promise<WriterHost> {
-  const host = openWriterNow(path, options);
+export async function openWriter(path: string, options: WriterOptions = {}, resolved?: ResolvedWriterOptions): Promise<WriterHost> {
+  const host = openWriterNow(path, options, resolved);
   try {
     await host.started;
   } catch (err) {
@@ -66,8 +66,7 @@ export async function openWriter(path: string, options: WriterOptions = {}): Pro
  * an 'exit' listener: the thread starts and writes while this thread blocks in Atomics.wait.
  * Each call must be paired with `release()`.
  */
-export function openWriterNow(path: string, options: WriterOptions = {}): WriterHost {
-  const resolved = resolveWriterOptions(options);
+export function openWriterNow(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): WriterHost {
   let key: string;
   try {
     key = canonicalWalPath(path);
@@ -93,6 +92,7 @@ export class WriterHost {
   #board: LockBoard | null = null;
   #control: Remote<WriterControl> | null = null;
   #info: OpenInfo | null = null;
+  #unreportedCut: OpenInfo['recovery'] = null;
   #starting: Promise<void> | null = null;
   #refs = 0;
   #calls = 0;
@@ -180,6 +180,14 @@ export class WriterHost {
     this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
     port1.unref(); // after wrap: comlink's message listener refs the port
     this.#info = info;
+    this.#unreportedCut = info.recovery;
+  }
+
+  /** What opening cut (once per start of the writer thread), for the opener to report; then null. */
+  takeRecoveryReport(): OpenInfo['recovery'] {
+    const cut = this.#unreportedCut;
+    this.#unreportedCut = null;
+    return cut;
   }
 
   #onExit(worker: Worker, code: number): void {
@@ -251,7 +259,7 @@ export class WriterHost {
     const msg: ToWorker = { type: 'attach', port: port2, sab };
     worker.postMessage(msg, [port2]);
     this.#sabs.add(new Int32Array(sab));
-    return { port: port1, sab, info: this.#info ?? { path: this.path, nextSeq: 0, size: 0, tornBytes: 0, created: false } };
+    return { port: port1, sab, info: this.#info ?? { path: this.path, nextSeq: 0, size: 0, tornBytes: 0, recovery: null, created: false } };
   }
 
   /** See rearmWriterLocksAtExit. */
@@ -295,7 +303,7 @@ export class WriterHost {
     return this.#call((c) => c.rotate(opts));
   }
 
-  /** Drops one reference; the last one drains the writer, releases the lock and ends the thread. */
+  /** Drops one reference; the last one lets the writer finish its queue, releases the lock and ends the thread. */
   async release(): Promise<void> {
     if (this.#refs === 0 || --this.#refs > 0) return;
     if (hosts.get(this.path) === this) hosts.delete(this.path);

@@ -86,6 +86,10 @@ test('round trip: U+2028 and U+2029 stay as they are and are not line breaks for
   const event = { ...base, output: 'a\u2028b\u2029c', error: '\u2028' };
   const line = encodeLine(0, event);
   assert.is(line.split('\n').length, 2);
+  // Kept raw, as README and DESIGN say (issue 10): the UTF-8 bytes E2 80 A8 / E2 80 A9, no escape.
+  assert.ok(line.includes('a\u2028b\u2029c'), line);
+  assert.not.ok(line.includes('\\u2028') || line.includes('\\u2029'), line);
+  assert.ok(Buffer.from(line).includes(Buffer.from([0xe2, 0x80, 0xa8])));
   assert.equal(roundTrip(event), { seq: 0, ...event });
 });
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline } from '../src/recover.js';
+import { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, type CutReason } from '../src/recover.js';
 import { encodeLine } from '../src/format.js';
 import { fsSeam } from '../src/fs-seam.js';
 import { ActiveFile } from '../src/log-file.js';
@@ -10,8 +10,13 @@ import { tmpDir, lines, readRecords, walErrorOf, ev } from './helpers.js';
 
 const RW = constants.O_RDWR | constants.O_APPEND;
 
-/** Runs recoverTail on `path` (opened read-write, append) and hands back the fd for more writes. */
-function recover(path: string, truncate = true): ReturnType<typeof recoverTail> {
+/** Runs recoverTail on `path` (opened read-write, append); the sizes and seq (recoverCut() has the cut). */
+function recover(path: string, truncate = true): Omit<ReturnType<typeof recoverTail>, 'cut'> {
+  const { cut: _cut, ...rest } = recoverCut(path, truncate);
+  return rest;
+}
+
+function recoverCut(path: string, truncate = true): ReturnType<typeof recoverTail> {
   const fd = openSync(path, RW);
   try {
     return recoverTail(fd, path, { truncate });
@@ -158,6 +163,68 @@ test('empty and single-torn-line files', () => {
   assert.equal(recover(join(dir, 'one')), { size: Buffer.byteLength(lines(0, 1)), tornBytes: 0, lastSeq: 0 });
 });
 
+// ---- foreign files (issue 10, item 4): never destroy a file that is not a WAL ---------------
+
+const FOREIGN: Array<[string, string | Buffer]> = [
+  ['a two-line text file without a final newline', 'line one\nline two'],
+  ['a one-line text file', 'hello world\n'],
+  ['a two-line text file', 'line one\nline two\n'],
+  ["another program's JSON lines (one line)", '{"level":30,"msg":"started"}\n'],
+  ["another program's JSON lines, torn", '{"level":30,"msg":"started"}\n{"level":30,"ms'],
+  ['a JSON object without a newline', '{"a":1}'],
+  ['text before zero-filled blocks', Buffer.concat([Buffer.from('hello\n'), Buffer.alloc(100)])],
+  ['a line with NULs after text that is not a record', Buffer.concat([Buffer.from('hello'), Buffer.alloc(10), Buffer.from('\n')])],
+  ['zeros, then text', Buffer.concat([Buffer.alloc(10), Buffer.from('text')])],
+];
+
+for (const [name, content] of FOREIGN) {
+  test(`not a WAL (${name}): ECORRUPT, the file byte for byte intact`, async () => {
+    const path = join(tmpDir(), 'foreign.txt');
+    writeFileSync(path, content);
+    const before = readFileSync(path);
+    const err = await walErrorOf(() => recover(path));
+    assert.is(err.code, 'ECORRUPT');
+    assert.equal(readFileSync(path), before);
+  });
+}
+
+const TORN_FIRST: Array<[string, string | Buffer, CutReason]> = [
+  ['a record prefix, no newline', '{"seq":0,"ts":17158', 'torn-first-batch'],
+  ['a prefix of the seq key', '{"se', 'torn-first-batch'],
+  ['a whole record without its newline', '{"seq":0,"ts":1,"type":"x","job_id":"j"}', 'torn-first-batch'],
+  ['zeros only', Buffer.alloc(300), 'torn-first-batch'],
+  ['a record prefix then zeros, with a newline', Buffer.concat([Buffer.from('{"seq":0,"ts"'), Buffer.alloc(20), Buffer.from('\n'), Buffer.alloc(5)]), 'torn-first-batch'],
+];
+
+for (const [name, content, reason] of TORN_FIRST) {
+  test(`a new log torn in its first batch (${name}): cut to empty and reported`, () => {
+    const path = join(tmpDir(), 'wal.jsonl');
+    writeFileSync(path, content);
+    const size = readFileSync(path).length;
+    const r = recoverCut(path);
+    assert.equal(r.cut, { file: path, bytes: size, offset: 0, reason });
+    assert.is(readFileSync(path).length, 0);
+  });
+}
+
+test('what was cut says how much, from where and why', () => {
+  const dir = tmpDir();
+  const good = lines(0, 3);
+  const at = Buffer.byteLength(good);
+  const cases: Array<[string, string | Buffer, number, CutReason]> = [
+    ['partial', good + '{"seq":3,"ts"', 13, 'partial-line'],
+    ['bad', good + 'not json\n', 9, 'unparsable-last-line'],
+    ['zeros', Buffer.concat([Buffer.from(good), Buffer.alloc(64), Buffer.from('\n')]), 65, 'zero-filled'],
+  ];
+  for (const [name, content, bytes, reason] of cases) {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    assert.equal(recoverCut(path).cut, { file: path, bytes, offset: at, reason }, name);
+  }
+  writeFileSync(join(dir, 'clean'), good);
+  assert.is(recoverCut(join(dir, 'clean')).cut, null);
+});
+
 test('a bad line in the middle of the file does not prevent opening: recovery reads only the tail', () => {
   const path = join(tmpDir(), 'wal.jsonl');
   const content = lines(0, 3) + 'this line is corrupt\n' + '\u0000\u0000\n' + lines(3, 3);
@@ -238,7 +305,7 @@ test('recovering a torn tail of a large file of real lines reads only its tail',
   writeSync(fd, lines(10_000, 1) + torn);
   closeSync(fd);
   const size = statSync(path).size;
-  let r: ReturnType<typeof recoverTail> | undefined;
+  let r: ReturnType<typeof recover> | undefined;
   const read = bytesReadDuring(() => { r = recover(path); });
   assert.is(r!.lastSeq, 10_000);
   assert.is(r!.tornBytes, torn.length);
