@@ -26,7 +26,7 @@ test.after(() => {
 test('pack every package and npm install the tarballs into a fresh project', async () => {
   tarballs = await packAll(join(tmp, 'packs'));
   const names = tarballs.map((t) => t.name).sort();
-  for (const n of ['threadwal', '@threadwal/core', '@threadwal/client', '@threadwal/maintenance', '@threadwal/cli']) assert.ok(names.includes(n), `${n} not packed: ${names}`);
+  for (const n of ['threadwal', '@threadwal/core', '@threadwal/client', '@threadwal/maintenance', '@threadwal/cli', '@threadwal/ship']) assert.ok(names.includes(n), `${n} not packed: ${names}`);
   console.log(`[consumer] tarballs: ${tarballs.map((t) => `${t.filename.replace(/.*\//, '')} ${KiB(t.size)}`).join(', ')}`);
   const r = await installAll(app, tarballs);
   console.log(`[consumer] npm install ${(r.ms / 1000).toFixed(1)} s`);
@@ -72,7 +72,7 @@ test('an ES module appends, reads back with threadwal/maintenance, verifies and 
   assert.ok(out.ok);
   assert.is(out.events, 3);
   for (const name of ['openWal', 'connectWal', 'WalWriter', 'WalError', 'isWalError', 'Wal']) assert.ok(out.exports.includes(name), name);
-  assert.equal(out.pino, ['function', 'function']); // threadwal/pino's pinoDestination, threadwal/pino-transport's default
+  assert.equal(out.pino, ['function', 'function', 'function', 'function']); // threadwal/pino's pinoDestination, threadwal/pino-transport's default, threadwal/ship's ship and ShipError
 });
 
 test("a CommonJS script does the same with require('threadwal')", async () => {
@@ -109,7 +109,7 @@ const STRICT = {
 test('TypeScript: 0 errors under tsc --init, NodeNext strict, bundler and node10 configurations', async () => {
   // (a) what `tsc --init` writes (TS 5.9: nodenext, strict, exactOptionalPropertyTypes,
   // noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck), plus types: ["node"].
-  const init = tsProject('ts-init', { 'check.mts': 'check.mts', 'check.cts': 'check.cts' });
+  const init = tsProject('ts-init', { 'check.mts': 'check.mts', 'check.cts': 'check.cts', 'ship.mts': 'ship.mts' });
   await ok(process.execPath, [TSC, '--init', '--types', 'node'], init);
   const projects = [
     init,
@@ -118,7 +118,7 @@ test('TypeScript: 0 errors under tsc --init, NodeNext strict, bundler and node10
     // about ours.)
     tsProject('ts-strict', { 'check.mts': 'check.mts', 'check.cts': 'check.cts', 'scoped.mts': 'scoped.mts' }, STRICT),
     // (c) a bundler's settings.
-    tsProject('ts-bundler', { 'check.mts': 'check.mts', 'check.cts': 'check.cts' },
+    tsProject('ts-bundler', { 'check.mts': 'check.mts', 'check.cts': 'check.cts', 'ship.mts': 'ship.mts' },
       { module: 'preserve', moduleResolution: 'bundler', target: 'es2022', strict: true, exactOptionalPropertyTypes: true, skipLibCheck: true, types: ['node'] }),
     // (d) an older CommonJS project: module commonjs resolves like node10 (no `exports`).
     tsProject('ts-node10', { 'index.ts': 'node10.cts' }, { module: 'commonjs', target: 'es2022', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node'] }),
