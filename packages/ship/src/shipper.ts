@@ -11,7 +11,7 @@
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
-import { readWal, commitCursor } from '@threadwal/maintenance';
+import { readWal, commitCursor, RECORD_LINE } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
@@ -268,7 +268,7 @@ export class Shipper {
     this.#epochAbort = ac;
     if (this.#stop.signal.aborted) return 'stopped';
     this.#state = 'shipping';
-    const reader = readWal(this.walPath, { fromSeq: pos.next, follow: !o.once, signal: ac.signal, pollMs: o.pollMs });
+    const reader = readWal(this.walPath, { fromSeq: pos.next, follow: !o.once, signal: ac.signal, pollMs: o.pollMs, keepLines: true });
     let base = pos.base;
     let expected: number | undefined = base === undefined ? undefined : pos.next;
     const walId = this.#walId;
@@ -323,7 +323,8 @@ export class Shipper {
           break;
         }
         const seq = rec.seq;
-        const data = TE.encode(JSON.stringify(rec));
+        // The stored line when it is exactly the record (no checksum field), else the record serialised.
+        const data = TE.encode((rec as { [RECORD_LINE]?: string })[RECORD_LINE] ?? JSON.stringify(rec));
         const bytes = data.length;
         if (bytes + 256 > limit) {
           fail(new ShipError('too-large', `WAL seq ${seq}: the event is ${bytes} bytes, over the ${limit}-byte limit of stream ${o.stream} / the server`, { seq, path: this.walPath }), seq);
