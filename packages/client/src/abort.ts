@@ -5,7 +5,7 @@ import { WalError, checkOptionKeys } from '@threadwal/core';
 /** Options of a wait. */
 export interface WaitOptions {
   /** Rejects the wait with WalError EABORTED (cause: `signal.reason`) when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const WAIT_KEYS = ['signal'] as const;

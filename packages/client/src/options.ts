@@ -3,25 +3,25 @@ import { WalError, isPositiveInt, checkOptionKeys, type WriterOptions } from '@t
 /** Options of one client (the thread that appends). */
 export interface ClientOptions {
   /** Bytes appended but not yet durable before `append` waits and `appendNoWait` throws EBACKPRESSURE. Default 64 MiB. */
-  maxPendingBytes?: number;
+  maxPendingBytes?: number | undefined;
   /** Largest serialized event, in bytes; larger ones throw EINVAL. Default 1 MiB. */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** How long `flushSync` (and the exit flush) waits before throwing ETIMEDOUT, in ms. Default 30000. */
-  flushSyncTimeoutMs?: number;
+  flushSyncTimeoutMs?: number | undefined;
   /**
    * Called with the error (and how many events it cost) when a batch of `appendNoWait` events
    * is rejected and no `flush()` is waiting to report it. Without it the error is kept for
    * the next `flush()`/`flushSync()`, or reported at exit. Not inherited through `port()`.
    */
-  onError?: (error: WalError, events: number) => void;
+  onError?: ((error: WalError, events: number) => void) | undefined;
   /** `connectWal` only: how long to wait for the other end of the port to answer, in ms. Default 5000. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
 }
 
 /** Options of `openWal`: the writer thread's and this client's. */
 export interface WalOptions extends WriterOptions, ClientOptions {
   /** Print one line to stderr when opening cut a torn tail (it is in `wal.recovery` either way). Default true. */
-  reportRecovery?: boolean;
+  reportRecovery?: boolean | undefined;
 }
 
 export interface ResolvedClientOptions {

@@ -15,13 +15,13 @@ import {
 /** Options of pinoDestination; the WalOptions apply when it opens the WAL from a path. */
 export interface PinoDestinationOptions extends WalOptions {
   /** Key of the merge object, then of the logger's bindings, that names the record's job_id. Default 'job_id'. */
-  jobIdKey?: string;
+  jobIdKey?: string | undefined;
   /** From this level up (label or number), the log call returns only once its line is durable. Default 'fatal'. */
-  syncLevel?: string | number;
+  syncLevel?: string | number | undefined;
   /** Past maxPendingBytes: 'block' waits (flushSync) until there is room, 'drop' counts the line and emits 'drop'. Default 'block'. */
-  onBackpressure?: 'block' | 'drop';
+  onBackpressure?: 'block' | 'drop' | undefined;
   /** Flush before a SIGTERM/SIGINT/SIGHUP that the app does not handle, then re-raise it. Default true. */
-  signals?: boolean;
+  signals?: boolean | undefined;
 }
 
 const METADATA = Symbol.for('pino.metadata');

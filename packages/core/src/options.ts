@@ -7,30 +7,30 @@ export type LockMode = 'batch' | 'exclusive';
 /** Options of the writer thread. Every field is optional. */
 export interface WriterOptions {
   /** How a batch is made durable before it is acknowledged. Default `'fdatasync'`. */
-  durability?: Durability;
+  durability?: Durability | undefined;
   /**
    * `'batch'` takes the cross-process lock for a run of back-to-back batches and hands it to
    * another process after the current batch when it asks (idle, it is released);
    * `'exclusive'` holds it while open. Default `'batch'`.
    */
-  lock?: LockMode;
+  lock?: LockMode | undefined;
   /** A lock not refreshed for this long is taken over (proper-lockfile `stale`, at least 2000). Default 10000. */
-  lockStaleMs?: number;
+  lockStaleMs?: number | undefined;
   /** Give up waiting for the lock after this long and reject the batch with ELOCKED. Default 30000. */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /** Most bytes one write + fdatasync carries. Default 4 MiB. */
-  maxBatchBytes?: number;
+  maxBatchBytes?: number | undefined;
   /**
    * Rotate from the writer thread at a batch boundary once the active file reaches
    * maxSizeBytes, and/or (`every`: '1h', '1d', '15m', or ms) before the first batch of a new
    * interval, boundaries in local time unless `utc`. Keeps maxRotations rotated files
    * (default 5 when only `every` is given). Default off.
    */
-  rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false;
+  rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false | undefined;
   /** `'crc32c'`: end each line with a `"crc32c"` checksum field that readWal and verify check. Default off. */
-  checksum?: 'crc32c' | false;
+  checksum?: 'crc32c' | false | undefined;
   /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
-  faultInjection?: string;
+  faultInjection?: string | undefined;
 }
 
 export interface ResolvedWriterOptions {
@@ -43,7 +43,7 @@ export interface ResolvedWriterOptions {
   rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean } | false;
   faultInjection: string | undefined;
   /** Present only when on. */
-  checksum?: 'crc32c';
+  checksum?: 'crc32c' | undefined;
 }
 
 /** Every key of WriterOptions, for the unknown-key check. */

@@ -24,7 +24,7 @@ const MAX_LINKS = 40;
 
 export interface ResolveWalPathOptions {
   /** Create the file's directory when it is missing (the writer does; readers never). Default false. */
-  createDir?: boolean;
+  createDir?: boolean | undefined;
 }
 
 function errnoOf(err: unknown): string | undefined {

@@ -10,16 +10,16 @@ export interface Progress {
 /** Lock settings shared by the jobs that take the writers' lock (rotate, cleanup). */
 export interface LockOptions {
   /** Give up waiting for the writers' lock after this long and reject with ELOCKED. Default 30000. */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /** A lock not refreshed for this long is taken over (proper-lockfile `stale`, at least 2000). Default 10000. */
-  lockStaleMs?: number;
+  lockStaleMs?: number | undefined;
 }
 
 export interface RotateOptions extends LockOptions {
   /** Applied after the rotation, in the same job (see RetentionOptions). */
-  retention?: RetentionOptions;
+  retention?: RetentionOptions | undefined;
   /** Compress the rotated segments (in the pool, after the rotation, outside the lock). */
-  compress?: CompressFormat | false;
+  compress?: CompressFormat | false | undefined;
 }
 
 /** The one format for now: Node 20 has no zstd in node:zlib. */
@@ -32,18 +32,18 @@ export type CompressFormat = 'gzip';
  */
 export interface RetentionOptions {
   /** Keep at most this many rotated segments. */
-  maxSegments?: number;
+  maxSegments?: number | undefined;
   /** Delete a rotated segment once its newest event (its last line's ts) is older than this. */
-  maxAge?: number | string;
+  maxAge?: number | string | undefined;
   /** Keep all segments together (active included, as stored on disk) at most this big. Hard: wins over `retain`. */
-  maxTotalBytes?: number | string;
+  maxTotalBytes?: number | string | undefined;
   /** Keep segments holding events that these cursors have not committed yet (maxSegments and maxAge wait for them). */
-  retain?: { untilCommitted: string[] };
+  retain?: { untilCommitted: string[] } | undefined;
 }
 
 export interface RetentionRunOptions extends LockOptions {
   /** The current time in Unix seconds. Default: the clock. */
-  now?: number;
+  now?: number | undefined;
 }
 
 /** A cursor whose uncommitted events the hard size cap deleted. */
@@ -81,13 +81,13 @@ export interface RetentionResult {
 
 export interface CompressOptions extends LockOptions {
   /** Default 'gzip'. */
-  format?: CompressFormat;
+  format?: CompressFormat | undefined;
   /** zlib level, 1 (fastest) … 9 (smallest). Default 1. */
-  level?: number;
+  level?: number | undefined;
   /** Called now and then with the plain bytes compressed so far. */
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** Stops after the current file's temp is removed; finished segments stay compressed. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What compress did. */
@@ -126,13 +126,13 @@ export interface RotateResult {
 
 export interface CleanupOptions extends LockOptions {
   /** Applied after the cleanup, in the same call (see RetentionOptions). */
-  retention?: RetentionOptions;
+  retention?: RetentionOptions | undefined;
   /** Called now and then while cleanup reads and copies. */
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** Stops the cleanup (nothing is changed, temp files are removed); the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The current time in Unix seconds; events with ts < now - maxAgeSecs are old. Default: the clock. */
-  now?: number;
+  now?: number | undefined;
 }
 
 /** Where a line that does not parse was found. */
@@ -170,13 +170,13 @@ export interface VerifyOptions {
    * JSON.parse every line. Default false: a byte-level check proves lines in the writer's
    * shape valid (~3x faster) and only the others are JSON.parsed; both find the same bad lines.
    */
-  deep?: boolean;
+  deep?: boolean | undefined;
   /** Called now and then while verify reads. */
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** Stops verify; the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Most entries kept in each issue list (counts stay exact). Default 100. */
-  maxIssues?: number;
+  maxIssues?: number | undefined;
 }
 
 /** One segment as verify saw it. */
@@ -220,17 +220,17 @@ export interface VerifyReport {
 
 export interface ReadOptions {
   /** Skip events with a lower seq (whole segments are skipped by their last seq). Default 0. */
-  fromSeq?: number;
+  fromSeq?: number | undefined;
   /** Keep yielding events as they are appended, across rotations and cleanups, until `signal` aborts. Default false. */
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Ends the iteration (without an error) when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** What a bad line (not the active file's torn tail) does: throw WalError ECORRUPT, or skip and count it. Default 'throw'. */
-  onCorrupt?: 'throw' | 'skip';
+  onCorrupt?: 'throw' | 'skip' | undefined;
   /** How often follow mode looks for new data, in ms. Default 50. */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** A durable consumer cursor (`{path}.cursors/<name>`): start after its committed seq (and after fromSeq); `reader.commit(seq)` moves it. */
-  cursor?: string;
+  cursor?: string | undefined;
   /** Attach each record's stored line text (without `\n`) as `record[RECORD_LINE]` where it is exactly the record (no checksum field). Default false. */
-  keepLines?: boolean;
+  keepLines?: boolean | undefined;
 }

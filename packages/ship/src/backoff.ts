@@ -3,9 +3,9 @@
 
 export interface BackoffOptions {
   /** First delay, ms. Default 100. */
-  initialMs?: number;
+  initialMs?: number | undefined;
   /** Cap, ms. Default 5000. */
-  maxMs?: number;
+  maxMs?: number | undefined;
 }
 
 export class Backoff {

@@ -13,45 +13,45 @@ export interface ShipOptions {
   /** The subject every event is published to. */
   subject: string;
   /** Names the checkpoint (`{wal}.ship/<name>.json`) and the connection. Default 'ship'. */
-  name?: string;
+  name?: string | undefined;
   /** Most publishes awaiting their ack. Default 1024. */
-  window?: number;
+  window?: number | undefined;
   /** Create the stream when it is missing (file storage, subjects [subject]). Default false. */
-  createStream?: boolean;
+  createStream?: boolean | undefined;
   /** Replicas of a stream created by createStream. Default 1. */
-  replicas?: number;
+  replicas?: number | undefined;
   /** duplicate_window of a stream created by createStream, ms. Default 120000. */
-  duplicateWindowMs?: number;
+  duplicateWindowMs?: number | undefined;
   /** Ship what the WAL holds now, then resolve `done` (no following). Default false. */
-  once?: boolean;
+  once?: boolean | undefined;
   /** How long a publish (or stream API call) waits for the server, ms. Default 5000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long the first connect keeps trying before failing 'unreachable', ms. Default 10000. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Retry delays after a failure (and between reconnect attempts). */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /** How often the checkpoint is written (if it moved) and onStatus called, ms. Default 200. */
-  checkpointEveryMs?: number;
+  checkpointEveryMs?: number | undefined;
   /** How often the WAL is polled for new events, ms. Default 20. */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** How often the client pings the server (to notice a dead one), ms. Default 2000. */
-  pingIntervalMs?: number;
+  pingIntervalMs?: number | undefined;
   /**
    * The maintenance consumer cursor (`{wal}.cursors/`) committed with every checkpoint, so
    * retention keeps what is not shipped yet. Default: `name`; false: none.
    */
-  cursor?: string | false;
+  cursor?: string | false | undefined;
   /** Where the last acked seq is kept. Default: FileCheckpoint(walPath, name). */
-  checkpoint?: Checkpoint;
+  checkpoint?: Checkpoint | undefined;
   /** Extra NATS connection options (user/pass, token, authenticator, tls…). */
-  connectOptions?: Partial<NodeConnectionOptions>;
+  connectOptions?: Partial<NodeConnectionOptions> | undefined;
   /** Stops the shipper (as stop()) when aborted. */
-  signal?: AbortSignal;
-  onStatus?: (status: ShipStatus) => void;
+  signal?: AbortSignal | undefined;
+  onStatus?: ((status: ShipStatus) => void) | undefined;
   /** Called for each WAL seq acknowledged, in order. */
-  onAcked?: (seq: number) => void;
+  onAcked?: ((seq: number) => void) | undefined;
   /** Things an operator should know that do not stop shipping (a lost checkpoint write, a server that lost events). */
-  onWarning?: (message: string) => void;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface ResolvedShipOptions extends Required<Pick<ShipOptions, 'stream' | 'subject' | 'name' | 'window' | 'createStream' | 'replicas' | 'duplicateWindowMs' | 'once' | 'timeoutMs' | 'connectTimeoutMs' | 'checkpointEveryMs' | 'pollMs' | 'pingIntervalMs'>> {
