@@ -5,6 +5,7 @@ export { rotate } from './rotate.js';
 export { cleanup } from './cleanup.js';
 export { verify } from './verify.js';
 export { readWal } from './read.js';
+export { RECORD_LINE } from './read-segment.js';
 export type { WalReader } from './read.js';
 export type { SkippedRun } from './read-segment.js';
 export { closePool } from './pool.js';

@@ -35,7 +35,16 @@ export interface ReadState {
   /** Where the skipped lines were: runs of consecutive bad lines, the first MAX_SKIP_RUNS of them. */
   skips: SkippedRun[];
   tornBytes: number;
+  /** Attach each record's stored line text as record[RECORD_LINE] (readWal's `keepLines`). */
+  keepLines: boolean;
 }
+
+/**
+ * With readWal(path, { keepLines: true }): the record's line as stored (without its `\n`),
+ * present when that line is exactly the record (no checksum field). A consumer that
+ * forwards records can send these bytes instead of serialising the record again.
+ */
+export const RECORD_LINE: unique symbol = Symbol('threadwal.recordLine');
 
 /** A positioned read of `seg`; a failure (EISDIR, EIO) is a WalError naming the segment, as everything readWal throws. */
 export async function readSegment(seg: SegmentFile, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -117,13 +126,15 @@ export class Cursor {
         continue;
       }
       let rec: WalRecord | undefined;
+      let text: string | undefined;
       try {
-        if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(buf.toString('utf8', s, e));
+        if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(text = buf.toString('utf8', s, e));
       } catch {
         // not a record
       }
       // A line with a checksum (checksum: 'crc32c') that does not match is corruption even though it parses.
       if (rec !== undefined && rec.crc32c !== undefined) {
+        text = undefined; // the line carries the checksum field: it is not the record as handed out
         const sum = checkLineChecksum(buf, s, e);
         if (sum === 'bad') rec = undefined;
         else if (sum === 'ok') delete rec.crc32c;
@@ -134,6 +145,7 @@ export class Cursor {
       if (rec === undefined) continue;
       if (rec.seq < st.fromSeq) continue;
       if (rec.seq > st.lastSeq) st.lastSeq = rec.seq;
+      if (st.keepLines && text !== undefined) (rec as WalRecord & { [RECORD_LINE]?: string })[RECORD_LINE] = text;
       out.push(rec);
     }
     buf.copy(buf, 0, s, len);

@@ -54,7 +54,9 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   if (typeof pollMs !== 'number' || !Number.isSafeInteger(pollMs) || pollMs <= 0) throw new WalError('EINVAL', `options.pollMs must be a positive integer, got ${String(pollMs)}`);
   const cursor = options.cursor === undefined ? undefined : checkCursorName(options.cursor, 'options.cursor');
-  const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0 };
+  const keepLines = options.keepLines ?? false;
+  if (typeof keepLines !== 'boolean') throw new WalError('EINVAL', `options.keepLines must be a boolean, got ${String(keepLines)}`);
+  const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0, keepLines };
   const gen = records(path, st, follow, options.signal, pollMs, cursor);
   const commit = async (seq: number = st.yielded): Promise<number> => {
     if (cursor === undefined) throw new WalError('EINVAL', 'commit() needs readWal(path, { cursor: name })', { path });

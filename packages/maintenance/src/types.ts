@@ -231,4 +231,6 @@ export interface ReadOptions {
   pollMs?: number | undefined;
   /** A durable consumer cursor (`{path}.cursors/<name>`): start after its committed seq (and after fromSeq); `reader.commit(seq)` moves it. */
   cursor?: string | undefined;
+  /** Attach each record's stored line text (without `\n`) as `record[RECORD_LINE]` where it is exactly the record (no checksum field). Default false. */
+  keepLines?: boolean | undefined;
 }

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { openWal } from '@threadwal/client';
-import { readWal, rotate, cleanup, closePool, type WalReader } from '../src/index.js';
+import { readWal, rotate, cleanup, closePool, RECORD_LINE, type WalReader } from '../src/index.js';
 import { tempWal, lines, line, writeSegment, seqs, range, expectCode } from './helpers.js';
 import { WalError } from '@threadwal/core';
 
@@ -279,6 +279,26 @@ test('bad options throw EINVAL', async () => {
   await expectCode(() => readWal(path, { onCorrupt: 'ignore' as never }), 'EINVAL');
   await expectCode(() => readWal(path, { pollMs: 0 }), 'EINVAL');
   await expectCode(() => readWal(path, { signal: {} as never }), 'EINVAL');
+  await expectCode(() => readWal(path, { keepLines: 'yes' as never }), 'EINVAL');
+});
+
+test('keepLines: each record carries its stored line; not with a checksum field; not without the option', async () => {
+  const path = tempWal();
+  const wal = await openWal<string>(path);
+  for (let i = 0; i < 3; i++) await wal.append({ type: 'job_started', job_id: `job-${i}`, note: 'é "q"' } as never);
+  await wal.close();
+  const stored = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const got: Array<string | undefined> = [];
+  for await (const r of readWal(path, { keepLines: true })) got.push((r as { [RECORD_LINE]?: string })[RECORD_LINE]);
+  assert.equal(got, stored);
+  for await (const r of readWal(path)) assert.is((r as { [RECORD_LINE]?: string })[RECORD_LINE], undefined);
+  const summed = tempWal();
+  const w2 = await openWal<string>(summed, { checksum: 'crc32c' } as never);
+  await w2.append({ type: 'job_started', job_id: 'job-x' } as never);
+  await w2.close();
+  let n = 0;
+  for await (const r of readWal(summed, { keepLines: true })) { n++; assert.is((r as { [RECORD_LINE]?: string })[RECORD_LINE], undefined); assert.is(r.crc32c, undefined); }
+  assert.is(n, 1);
 });
 
 test.after(async () => {

@@ -4,6 +4,12 @@
 // measured here at 1/6 or less of this.) A fresh inbox per epoch, so a late ack of an
 // earlier epoch can never settle an entry of this one. Outstanding publishes fail when the
 // oldest has waited timeoutMs, or at once on a disconnect (they may have been dropped).
+//
+// Publishes are held and handed to the client together (at flush(), or on the next
+// macrotask): nats.js writes its outbound buffer on a microtask after the first PUB, and a
+// for-await over the WAL resumes on microtasks too, so publishing each record as it comes
+// cost one socket write per event. Headers are encoded by us in one string per event
+// (HeaderBlock) rather than through a MsgHdrs map.
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription, type Msg } from '@nats-io/transport-node';
 import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 
@@ -35,6 +41,26 @@ interface Out {
   sentAt: number;
 }
 
+const TE = new TextEncoder();
+
+/**
+ * A NATS header block already in wire form. nats.js's publish() only calls `encode()` on the
+ * headers it is given, so this stands in for MsgHdrs without a Map, five validations and a
+ * string rebuild per event. Values must not contain CR or LF (ours are ids and numbers).
+ */
+export class HeaderBlock {
+  constructor(readonly text: string) {}
+  encode(): Uint8Array {
+    return TE.encode(this.text);
+  }
+}
+
+interface Held {
+  data: Uint8Array | string;
+  hdrs: MsgHdrs | HeaderBlock;
+  seq: number;
+}
+
 export class AsyncPublisher {
   readonly #nc: NatsConnection;
   readonly #prefix = createInbox();
@@ -44,6 +70,8 @@ export class AsyncPublisher {
   readonly #timeoutMs: number;
   readonly #subject: string;
   #closed = false;
+  #held: Held[] = [];
+  #scheduled = false;
 
   constructor(nc: NatsConnection, subject: string, timeoutMs: number) {
     this.#nc = nc;
@@ -58,21 +86,40 @@ export class AsyncPublisher {
     return this.#out.size;
   }
 
-  publish(data: string, hdrs: MsgHdrs, seq: number, settle: Settle): void {
+  /** Queues a publish; it goes to the client at flush() or on the next macrotask, whichever is first. */
+  publish(data: Uint8Array | string, hdrs: MsgHdrs | HeaderBlock, seq: number, settle: Settle): void {
     if (this.#closed) return settle(new Disconnected(), undefined);
     this.#out.set(seq, { settle, sentAt: performance.now() });
-    try {
-      this.#nc.publish(this.#subject, data, { reply: `${this.#prefix}.${seq}`, headers: hdrs });
-    } catch (err) {
-      this.#out.delete(seq);
-      settle(err, undefined);
+    this.#held.push({ data, hdrs, seq });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 
-  /** Fails every outstanding publish with `err` (their outcome is unknown: the stream will say). */
+  /** Hands every held publish to the client in one go (one socket write for all of them). */
+  flush(): void {
+    this.#scheduled = false;
+    const held = this.#held;
+    if (held.length === 0) return;
+    this.#held = [];
+    for (const h of held) {
+      const o = this.#out.get(h.seq);
+      if (o === undefined) continue; // failed meanwhile (disconnect, timeout): never sent
+      try {
+        this.#nc.publish(this.#subject, h.data, { reply: `${this.#prefix}.${h.seq}`, headers: h.hdrs as MsgHdrs });
+      } catch (err) {
+        this.#out.delete(h.seq);
+        o.settle(err, undefined);
+      }
+    }
+  }
+
+  /** Fails every outstanding publish with `err` (their outcome is unknown: the stream will say); held ones are not sent. */
   failAll(err: unknown): void {
     const all = [...this.#out.values()];
     this.#out.clear();
+    this.#held = [];
     for (const o of all) o.settle(err, undefined);
   }
 

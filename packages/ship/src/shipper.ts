@@ -9,18 +9,19 @@
 // instead of an error. Any failure ends the epoch: stop reading, let every outstanding
 // publish settle, reconcile against the stream's last message, go on from there.
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
-import { readWal, commitCursor } from '@threadwal/maintenance';
+import { readWal, commitCursor, RECORD_LINE } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 import { reconcile, classifyPublishError, HDR_ID, HDR_SEQ, type Position, type StreamSpec } from './stream.js';
 import { connectFirst, watchConnection } from './connection.js';
-import { AsyncPublisher, Disconnected } from './publisher.js';
+import { AsyncPublisher, Disconnected, HeaderBlock } from './publisher.js';
 import { resolveShipOptions, type ShipOptions, type ResolvedShipOptions } from './options.js';
 import type { ShipStatus, ShipResult } from './status.js';
 
+const TE = new TextEncoder();
 const PENDING = 0;
 const OK = 1;
 const FAILED = 2;
@@ -267,10 +268,14 @@ export class Shipper {
     this.#epochAbort = ac;
     if (this.#stop.signal.aborted) return 'stopped';
     this.#state = 'shipping';
-    const reader = readWal(this.walPath, { fromSeq: pos.next, follow: !o.once, signal: ac.signal, pollMs: o.pollMs });
+    const reader = readWal(this.walPath, { fromSeq: pos.next, follow: !o.once, signal: ac.signal, pollMs: o.pollMs, keepLines: true });
     let base = pos.base;
     let expected: number | undefined = base === undefined ? undefined : pos.next;
     const walId = this.#walId;
+    // The header block is written by hand (HeaderBlock): a value with CR or LF would break it.
+    if (/[\r\n]/.test(walId)) throw new ShipError('wal-mismatch', `${this.walPath}: the WAL id in its .meta file is not a valid id`, { path: this.walPath });
+    const hdrStream = `\r\nNats-Expected-Stream: ${o.stream}\r\nNats-Expected-Last-Sequence: `;
+    const hdrId = `\r\n${HDR_ID}: ${walId}\r\n\r\n`;
     const q: Array<Entry | undefined> = [];
     let head = 0;
     let pending = 0;
@@ -318,8 +323,9 @@ export class Shipper {
           break;
         }
         const seq = rec.seq;
-        const data = JSON.stringify(rec);
-        const bytes = Buffer.byteLength(data);
+        // The stored line when it is exactly the record (no checksum field), else the record serialised.
+        const data = TE.encode((rec as { [RECORD_LINE]?: string })[RECORD_LINE] ?? JSON.stringify(rec));
+        const bytes = data.length;
         if (bytes + 256 > limit) {
           fail(new ShipError('too-large', `WAL seq ${seq}: the event is ${bytes} bytes, over the ${limit}-byte limit of stream ${o.stream} / the server`, { seq, path: this.walPath }), seq);
           break;
@@ -327,12 +333,8 @@ export class Shipper {
         const e: Entry = { seq, state: PENDING, ack: undefined, err: undefined };
         q.push(e);
         pending += 1;
-        const h = headers();
-        h.set('Nats-Msg-Id', `${walId}:${seq}`);
-        h.set('Nats-Expected-Stream', o.stream);
-        h.set('Nats-Expected-Last-Sequence', String(seq - base!));
-        h.set(HDR_SEQ, String(seq));
-        h.set(HDR_ID, walId);
+        // Nats-Msg-Id, Nats-Expected-Stream, Nats-Expected-Last-Sequence, Threadwal-Seq, Threadwal-Id, in wire form.
+        const h = new HeaderBlock(`NATS/1.0\r\nNats-Msg-Id: ${walId}:${seq}${hdrStream}${seq - base!}\r\n${HDR_SEQ}: ${seq}${hdrId}`);
         pub.publish(data, h, seq, (err, ack) => {
           pending -= 1;
           if (err === undefined) { e.state = OK; e.ack = ack; } else { e.state = FAILED; e.err = err; }
@@ -341,11 +343,15 @@ export class Shipper {
         this.#published = seq;
         this.#shippedBytes += bytes;
         expected += 1;
-        while (!failure && q.length - head >= o.window) await new Promise<void>((r) => { wake = r; });
+        if (!failure && q.length - head >= o.window) {
+          pub.flush();
+          while (!failure && q.length - head >= o.window) await new Promise<void>((r) => { wake = r; });
+        }
       }
     } catch (err) {
       fail(err, expected ?? pos.next); // the WAL could not be read (ECORRUPT, EIO)
     }
+    pub.flush();
     while (pending > 0) await new Promise<void>((r) => { wake = r; });
     pub.close();
     this.#publisher = undefined;
