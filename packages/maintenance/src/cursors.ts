@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { WalError, resolveWalPath } from '@threadwal/core';
+import { alive } from './temp-files.js';
 
 /** One cursor as stored. */
 export interface CursorInfo {
@@ -134,15 +135,6 @@ export function commitCursor(path: string, name: string, seq: number): Promise<n
 
 /** Cursor files whose dead committers' temps this process already removed. */
 const swept = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the temps a killed committer of `name` left (once per process and cursor). */
 async function sweep(dir: string, name: string, file: string): Promise<void> {
