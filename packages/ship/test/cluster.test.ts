@@ -76,11 +76,12 @@ if (!avail.ok) {
       const last = await lastWalSeq(path);
       await until(() => shipper.status().ackedSeq === last, 'the shipper to catch up', 60_000);
       const final = await shipper.stop();
+      // Every replica converges: both followers current, no lag. Waited for before reading the
+      // stream back, so the read-back's consumer is not created during a post-restart election.
+      await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
       const c = await checkStream(urls, 'R3', path);
       assert.equal(verdict(c), CLEAN);
       assert.is(c.streamMessages, c.walEvents);
-      // Every replica converges: both followers current, no lag.
-      await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
       report('cluster-r3', { nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
     } finally {
       app.child.kill('SIGKILL');

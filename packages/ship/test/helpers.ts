@@ -83,7 +83,17 @@ export async function checkStream(servers: string | string[], stream: string, wa
     check.streamMessages = info.state.messages;
     if (info.state.messages > 0) {
       const js = jetstream(nc);
-      const c = await js.consumers.get(stream, { opt_start_seq: 1, deliver_policy: 'by_start_sequence' as never });
+      // Creating the consumer is a JetStream API call too: the same few tries as streams.info.
+      let c;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          c = await js.consumers.get(stream, { opt_start_seq: 1, deliver_policy: 'by_start_sequence' as never });
+          break;
+        } catch (err) {
+          if (attempt >= 10) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       const seen = new Set<number>();
       let expectedStreamSeq = 1;
       let prevWalSeq = -1;
