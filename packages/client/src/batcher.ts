@@ -95,15 +95,7 @@ export class Batcher {
       encodeBody(event, this.#opts.maxEventBytes); // bad input is EINVAL whatever the state
       return Promise.reject(this.#failed ?? this.#error('ECLOSED', 'the WAL is closed'));
     }
-    const len = this.#b.encode(event);
-    const promise = newPromise();
-    this.#accepted += 1;
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
-      this.#waiting.push({ body: this.#b.copyEncoded(len), res: capturedRes });
-    } else {
-      this.#add(len, capturedRes);
-    }
-    return promise;
+    return this.#queued(this.#b.encode(event));
   }
 
   appendNoWait(event: unknown): void {
@@ -111,12 +103,7 @@ export class Batcher {
       encodeBody(event, this.#opts.maxEventBytes);
       throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
     }
-    const len = this.#b.encode(event);
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
-      throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
-    }
-    this.#accepted += 1;
-    this.#add(len, undefined);
+    this.#queuedNoWait(this.#b.encode(event));
   }
 
   /** append() with `output` already JSON text (Wal.appendRaw): same queueing, seq and durability. */
@@ -125,15 +112,7 @@ export class Batcher {
       encodeRawBody(event, output, this.#opts.maxEventBytes);
       return Promise.reject(this.#failed ?? this.#error('ECLOSED', 'the WAL is closed'));
     }
-    const len = this.#b.encodeRaw(event, output);
-    const promise = newPromise();
-    this.#accepted += 1;
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
-      this.#waiting.push({ body: this.#b.copyEncoded(len), res: capturedRes });
-    } else {
-      this.#add(len, capturedRes);
-    }
-    return promise;
+    return this.#queued(this.#b.encodeRaw(event, output));
   }
 
   /** appendNoWait() with `output` already JSON text (Wal.appendRawNoWait). */
@@ -142,12 +121,29 @@ export class Batcher {
       encodeRawBody(event, output, this.#opts.maxEventBytes);
       throw this.#failed ?? this.#error('ECLOSED', 'the WAL is closed');
     }
-    const len = this.#b.encodeRaw(event, output);
-    if (this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes)) {
+    this.#queuedNoWait(this.#b.encodeRaw(event, output));
+  }
+
+  /** The `len` bytes just encoded become an event with a promise: batched now, or held back by maxPendingBytes. */
+  #queued(len: number): Promise<number> {
+    const promise = newPromise();
+    this.#accepted += 1;
+    if (this.#mustHold(len)) this.#waiting.push({ body: this.#b.copyEncoded(len), res: capturedRes });
+    else this.#add(len, capturedRes);
+    return promise;
+  }
+
+  /** The `len` bytes just encoded become an event without a promise; past maxPendingBytes it is refused. */
+  #queuedNoWait(len: number): void {
+    if (this.#mustHold(len)) {
       throw this.#error('EBACKPRESSURE', `more than maxPendingBytes (${this.#opts.maxPendingBytes}) is waiting to be durable; await drain()`);
     }
     this.#accepted += 1;
     this.#add(len, undefined);
+  }
+
+  #mustHold(len: number): boolean {
+    return this.#waiting.length > 0 || (this.#pendingBytes > 0 && this.#pendingBytes + len > this.#opts.maxPendingBytes);
   }
 
   /** Copies a held-back body to the end of the batch (the slow path, after backpressure). */
