@@ -1,4 +1,4 @@
-// Cleanup's temporary files. They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
+// Cleanup's and retention's temporary files (the writer's automatic retention uses them too). They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
 // segment listing (`{path}.<digits>`) can never match, so a crashed cleanup's leftovers are
 // invisible to readers and writers; the next cleanup removes them.
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
