@@ -1,0 +1,58 @@
+// openWal's `retention`, applied by the writer thread right after it rotated, while it still
+// holds the writers' lock (so no other writer, rotation or maintenance job moves a file
+// meanwhile). The rotation has just recorded the next seq in `{path}.meta`, so deleting every
+// rotated segment never lets a seq be reused. The write cycle pays only for judging the
+// segments (a directory listing and a head/tail read per segment) and for the renames to
+// temp names plus one directory fsync (retention-apply.ts, as maintenance does, oldest
+// first); the unlinks that free the blocks run on libuv's pool, off the write path, since
+// freeing a large file's extents can take milliseconds. A crash before they finish leaves
+// temp names that no reader lists and the next cleanup/retention sweeps.
+import { unlink } from 'node:fs/promises';
+import { decideRetention, retireSegments, warnForcedPastCursors } from './retention-apply.js';
+import type { RetentionPolicy } from './retention-plan.js';
+import type { WriterRetentionStats } from './protocol.js';
+
+export class WriterRetention {
+  readonly #path: string;
+  readonly #policy: RetentionPolicy;
+  readonly #freeing = new Set<Promise<void>>();
+  readonly stats: WriterRetentionStats = { deletedSegments: 0, deletedBytes: 0, forcedPastCursors: 0, errors: 0 };
+
+  constructor(path: string, policy: RetentionPolicy) {
+    this.#path = path;
+    this.#policy = policy;
+  }
+
+  /**
+   * Deletes what the policy no longer keeps; the caller holds the lock and has just rotated.
+   * A failure (EIO, a corrupt cursor file) is reported, never thrown: the rotation succeeded
+   * and appends must go on; what is left is retried after the next rotation.
+   */
+  apply(nowSecs: number): void {
+    try {
+      const d = decideRetention(this.#path, this.#policy, nowSecs);
+      const trash = retireSegments(this.#path, d.doomed);
+      this.stats.deletedSegments += d.doomed.length;
+      this.stats.deletedBytes += d.doomed.reduce((n, s) => n + s.bytes, 0);
+      this.stats.forcedPastCursors += d.forcedPastCursors.length;
+      warnForcedPastCursors(this.#path, d.forcedPastCursors);
+      if (trash.length > 0) this.#free(trash);
+    } catch (err) {
+      this.stats.errors += 1;
+      const code = (err as { code?: string }).code ?? 'EIO';
+      process.emitWarning(`retention after rotating ${this.#path} failed (${code}): ${(err as Error).message}`, { code: 'THREADWAL_RETENTION_FAILED', type: 'ThreadwalWarning' });
+    }
+  }
+
+  #free(trash: string[]): void {
+    const p: Promise<void> = Promise.all(trash.map((t) => unlink(t).catch(() => undefined))).then(() => {
+      this.#freeing.delete(p);
+    });
+    this.#freeing.add(p);
+  }
+
+  /** Resolves once every unlink started so far is done (close() waits, so no temp name outlives the writer). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.#freeing]);
+  }
+}
