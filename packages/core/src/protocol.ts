@@ -125,6 +125,8 @@ export interface WriterRetentionStats {
   forcedPastCursors: number;
   /** Runs that failed (each a THREADWAL_RETENTION_FAILED warning); the next rotation tries again. */
   errors: number;
+  /** The longest time one run took inside a write cycle (judging + renames + dir fsync; the unlinks run after), µs. */
+  maxApplyUs: number;
 }
 
 export interface WriterStats {

@@ -16,7 +16,7 @@ export class WriterRetention {
   readonly #path: string;
   readonly #policy: RetentionPolicy;
   readonly #freeing = new Set<Promise<void>>();
-  readonly stats: WriterRetentionStats = { deletedSegments: 0, deletedBytes: 0, forcedPastCursors: 0, errors: 0 };
+  readonly stats: WriterRetentionStats = { deletedSegments: 0, deletedBytes: 0, forcedPastCursors: 0, errors: 0, maxApplyUs: 0 };
 
   constructor(path: string, policy: RetentionPolicy) {
     this.#path = path;
@@ -29,6 +29,7 @@ export class WriterRetention {
    * and appends must go on; what is left is retried after the next rotation.
    */
   apply(nowSecs: number): void {
+    const t0 = performance.now();
     try {
       const d = decideRetention(this.#path, this.#policy, nowSecs);
       const trash = retireSegments(this.#path, d.doomed);
@@ -42,6 +43,7 @@ export class WriterRetention {
       const code = (err as { code?: string }).code ?? 'EIO';
       process.emitWarning(`retention after rotating ${this.#path} failed (${code}): ${(err as Error).message}`, { code: 'THREADWAL_RETENTION_FAILED', type: 'ThreadwalWarning' });
     }
+    this.stats.maxApplyUs = Math.max(this.stats.maxApplyUs, Math.round((performance.now() - t0) * 1000));
   }
 
   #free(trash: string[]): void {
