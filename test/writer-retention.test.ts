@@ -64,6 +64,20 @@ test('maxSegments: the rotation deletes the oldest segments, earlier runs includ
   assert.equal(temps(path), []);
 });
 
+test('the first retention run removes temp names a crashed process left (its blocks), not a live process\'s', async () => {
+  const path = earlierRun();
+  const dead = `${path}.cleanup-999999999-0123456789ab.tmp`; // no such pid
+  const live = `${path}.cleanup-${process.pid}-0123456789ab.tmp`;
+  writeFileSync(dead, 'a deleted segment');
+  writeFileSync(live, 'a live job\'s temp');
+  const w = await openWal(path, { rotate: { maxSizeBytes: 1000 }, retention: { maxSegments: 10 } });
+  await appendUntilRotated(w);
+  await w.close();
+  assert.not.ok(existsSync(dead));
+  assert.ok(existsSync(live));
+  rmSync(live);
+});
+
 test('maxAge: segments whose newest event is older are deleted; the one just rotated stays', async () => {
   const path = earlierRun();
   const w = await openWal(path, { rotate: { maxSizeBytes: 1000 }, retention: { maxAge: '1d' } });

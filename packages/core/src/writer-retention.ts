@@ -6,9 +6,12 @@
 // temp names plus one directory fsync (retention-apply.ts, as maintenance does, oldest
 // first); the unlinks that free the blocks run on libuv's pool, off the write path, since
 // freeing a large file's extents can take milliseconds. A crash before they finish leaves
-// temp names that no reader lists and the next cleanup/retention sweeps.
+// temp names that no reader lists; the next writer's first retention run (or maintenance's
+// cleanup/retention) removes those of dead processes, so a crashing app that relies on the
+// writer alone does not keep deleted segments' blocks forever.
 import { unlink } from 'node:fs/promises';
 import { decideRetention, retireSegments, warnForcedPastCursors } from './retention-apply.js';
+import { alive, listTemps } from './temp-files.js';
 import type { RetentionPolicy } from './retention-plan.js';
 import type { WriterRetentionStats } from './protocol.js';
 
@@ -16,6 +19,8 @@ export class WriterRetention {
   readonly #path: string;
   readonly #policy: RetentionPolicy;
   readonly #freeing = new Set<Promise<void>>();
+  /** Whether this writer has looked for temp names left by crashed processes yet. */
+  #swept = false;
   readonly stats: WriterRetentionStats = { deletedSegments: 0, deletedBytes: 0, forcedPastCursors: 0, errors: 0, maxApplyUs: 0 };
 
   constructor(path: string, policy: RetentionPolicy) {
@@ -33,6 +38,11 @@ export class WriterRetention {
     try {
       const d = decideRetention(this.#path, this.#policy, nowSecs);
       const trash = retireSegments(this.#path, d.doomed);
+      if (!this.#swept) {
+        this.#swept = true;
+        // Only a dead process's: a live one's retention may be about to unlink its own (by age, listTemps calls those stale too).
+        for (const t of listTemps(this.#path)) if (t.stale && !alive(t.pid)) trash.push(t.path);
+      }
       this.stats.deletedSegments += d.doomed.length;
       this.stats.deletedBytes += d.doomed.reduce((n, s) => n + s.bytes, 0);
       this.stats.forcedPastCursors += d.forcedPastCursors.length;
