@@ -33,4 +33,4 @@ export type { SegmentFacts, RetentionPlan, RetentionPolicy } from './retention-p
 export { resolveRetention } from './retention-options.js';
 export type { RetentionOptions } from './retention-options.js';
 export { decideRetention, retireSegments, listedSegment, warnForcedPastCursors } from './retention-apply.js';
-export type { ListedSegment, ForcedPastCursor, RetentionDecision } from './retention-apply.js';
+export type { ListedSegment, ForcedPastCursor, RetentionDecision, SegmentFactsCache } from './retention-apply.js';

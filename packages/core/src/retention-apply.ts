@@ -8,7 +8,7 @@
 import { openSync, closeSync, fstatSync, statSync, renameSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir } from './fs-seam.js';
-import { rotatedIndexes, rotatedSegmentFile, segmentPath, COMPRESSED_SUFFIX } from './segments.js';
+import { rotatedIndexes, segmentPath, COMPRESSED_SUFFIX } from './segments.js';
 import { firstLineKeys, lastLineKeys } from './segment-tail.js';
 import { readGzipMeta } from './gz-format.js';
 import { readCursorSync } from './cursor-files.js';
@@ -39,35 +39,59 @@ export interface RetentionDecision {
   forcedPastCursors: ForcedPastCursor[];
 }
 
+/**
+ * Seq range and newest ts of closed segments by file identity (dev, inode, size, mtime): a
+ * rotated segment never changes in place (cleanup and compress write new files), so the
+ * writer, judging after every rotation, reads each segment's head and tail once, not once
+ * per rotation (with 1,000 segments that was ~75 ms inside a write cycle).
+ */
+export type SegmentFactsCache = Map<string, Pick<SegmentFacts, 'firstSeq' | 'lastSeq' | 'lastTs'>>;
+
 /** Facts of rotated segment `index` (undefined when it vanished). */
-export function listedSegment(path: string, index: number): ListedSegment | undefined {
-  const file = rotatedSegmentFile(path, index);
-  if (file === undefined) return undefined;
-  const files = [segmentPath(path, index), segmentPath(path, index) + COMPRESSED_SUFFIX].filter((p) => statSync(p, { throwIfNoEntry: false }));
-  const bytes = files.reduce((n, p) => n + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0);
+export function listedSegment(path: string, index: number, cache?: SegmentFactsCache, seen?: Set<string>): ListedSegment | undefined {
+  const plain = segmentPath(path, index);
+  const gz = plain + COMPRESSED_SUFFIX;
+  const ps = statSync(plain, { throwIfNoEntry: false });
+  const gs = statSync(gz, { throwIfNoEntry: false });
+  // While both exist the plain one is the segment (segments.ts).
+  const st = ps ?? gs;
+  if (st === undefined) return undefined;
+  const file = ps ? plain : gz;
+  const files = [...(ps ? [plain] : []), ...(gs ? [gz] : [])];
+  const bytes = (ps?.size ?? 0) + (gs?.size ?? 0);
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  seen?.add(key);
+  const known = cache?.get(key);
+  if (known) return { files, bytes, ...known };
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  let facts: Pick<SegmentFacts, 'firstSeq' | 'lastSeq' | 'lastTs'>;
   try {
-    const st = fstatSync(fd);
+    const size = fstatSync(fd).size;
     const mtime = Math.floor(st.mtimeMs / 1000);
-    if (file.endsWith(COMPRESSED_SUFFIX)) {
+    if (file === gz) {
       const m = readGzipMeta(fd);
-      return { files, bytes, firstSeq: m?.firstSeq ?? -1, lastSeq: m?.lastSeq ?? -1, lastTs: m && m.lastTs >= 0 ? m.lastTs : mtime };
+      facts = { firstSeq: m?.firstSeq ?? -1, lastSeq: m?.lastSeq ?? -1, lastTs: m && m.lastTs >= 0 ? m.lastTs : mtime };
+    } else {
+      const last = lastLineKeys(fd, size);
+      const first = firstLineKeys(fd, size);
+      facts = { firstSeq: first?.seq ?? -1, lastSeq: last?.seq ?? -1, lastTs: last?.ts ?? mtime };
     }
-    const last = lastLineKeys(fd, st.size);
-    const first = firstLineKeys(fd, st.size);
-    return { files, bytes, firstSeq: first?.seq ?? -1, lastSeq: last?.seq ?? -1, lastTs: last?.ts ?? mtime };
   } finally {
     closeSync(fd);
   }
+  cache?.set(key, facts);
+  return { files, bytes, ...facts };
 }
 
-/** What `policy` deletes now (`now` in Unix seconds); reads only segment heads/tails and cursor files. */
-export function decideRetention(path: string, policy: RetentionPolicy, now: number): RetentionDecision {
+/** What `policy` deletes now (`now` in Unix seconds); reads only segment heads/tails (those not in `cache`) and cursor files. */
+export function decideRetention(path: string, policy: RetentionPolicy, now: number, cache?: SegmentFactsCache): RetentionDecision {
   const segs: ListedSegment[] = [];
+  const seen = cache ? new Set<string>() : undefined;
   for (const i of rotatedIndexes(path)) {
-    const f = listedSegment(path, i);
+    const f = listedSegment(path, i, cache, seen);
     if (f) segs.push(f);
   }
+  if (cache) for (const k of cache.keys()) if (!seen!.has(k)) cache.delete(k); // gone: deleted, compressed, replaced
   const activeBytes = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   const cursors = policy.untilCommitted.map((name) => ({ name, seq: readCursorSync(path, name) }));
   const committed = cursors.length === 0 ? Infinity : Math.min(...cursors.map((c) => c.seq));

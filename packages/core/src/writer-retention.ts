@@ -10,7 +10,7 @@
 // cleanup/retention) removes those of dead processes, so a crashing app that relies on the
 // writer alone does not keep deleted segments' blocks forever.
 import { unlink } from 'node:fs/promises';
-import { decideRetention, retireSegments, warnForcedPastCursors } from './retention-apply.js';
+import { decideRetention, retireSegments, warnForcedPastCursors, type SegmentFactsCache } from './retention-apply.js';
 import { alive, listTemps } from './temp-files.js';
 import type { RetentionPolicy } from './retention-plan.js';
 import type { WriterRetentionStats } from './protocol.js';
@@ -19,6 +19,8 @@ export class WriterRetention {
   readonly #path: string;
   readonly #policy: RetentionPolicy;
   readonly #freeing = new Set<Promise<void>>();
+  /** Facts of the segments judged before (they never change in place). */
+  readonly #facts: SegmentFactsCache = new Map();
   /** Whether this writer has looked for temp names left by crashed processes yet. */
   #swept = false;
   readonly stats: WriterRetentionStats = { deletedSegments: 0, deletedBytes: 0, forcedPastCursors: 0, errors: 0, maxApplyUs: 0 };
@@ -36,7 +38,7 @@ export class WriterRetention {
   apply(nowSecs: number): void {
     const t0 = performance.now();
     try {
-      const d = decideRetention(this.#path, this.#policy, nowSecs);
+      const d = decideRetention(this.#path, this.#policy, nowSecs, this.#facts);
       const trash = retireSegments(this.#path, d.doomed);
       if (!this.#swept) {
         this.#swept = true;

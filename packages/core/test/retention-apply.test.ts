@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decideRetention, retireSegments } from '../src/retention-apply.js';
+import { decideRetention, retireSegments, type SegmentFactsCache } from '../src/retention-apply.js';
 import { resolveRetention } from '../src/retention-options.js';
 import { rotatedIndexes } from '../src/segments.js';
 import { tmpDir, lines } from './helpers.js';
@@ -50,6 +50,23 @@ test('a cursor file that does not parse is ECORRUPT, before anything is renamed'
     assert.is((err as { code?: string }).code, 'ECORRUPT');
   }
   assert.equal(rotatedIndexes(path), [3, 2, 1]);
+});
+
+test('the facts cache reads a segment once, re-reads one replaced by another file, and forgets the gone', () => {
+  const path = layout();
+  const cache: SegmentFactsCache = new Map();
+  const policy = resolveRetention({ maxSegments: 10 });
+  decideRetention(path, policy, 1715800000, cache);
+  assert.is(cache.size, 3);
+  // A rewrite (as cleanup's) is a new file under the old name: its facts must be read again.
+  writeFileSync(`${path}.tmp`, lines(100, 2));
+  renameSync(`${path}.tmp`, `${path}.3`);
+  const d = decideRetention(path, policy, 1715800000, cache);
+  assert.equal(d.segs.map((s) => [s.firstSeq, s.lastSeq]), [[100, 101], [5, 9], [10, 14]]);
+  assert.is(cache.size, 3);
+  retireSegments(path, d.segs.slice(0, 1));
+  decideRetention(path, policy, 1715800000, cache);
+  assert.is(cache.size, 2);
 });
 
 test.run();
