@@ -2,8 +2,8 @@
 // moments (mid-append, mid-rotation, between a rotation's renames and retention's, among
 // retention's renames to temp names, before the unlinks). After every kill: each acked event
 // whose seq is not older than the oldest kept segment is present exactly once with its id,
-// the kept segments are gapless in seq (retention only ever removes a prefix: no hole), and
-// a later writer's rotation brings the count back within maxSegments.
+// the kept segments are gapless in seq (retention only ever removes a prefix: no hole), no
+// retention run failed, and a later writer's rotation brings the count back within maxSegments.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
@@ -36,6 +36,7 @@ test(`writer retention: ${ROUNDS} SIGKILLs at random moments leave every kept ac
   const path = join(tmpDir(), 'wal.jsonl');
   const acked = new Map<number, string>();
   let deletedBelow = 0;
+  let mostSegments = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const child = run(fixture('retention-writer'), [path, `r${round}`, JSON.stringify(OPTS)]);
     await child.waitLine((l) => l.startsWith('a '), `round ${round}: first ack`);
@@ -57,8 +58,11 @@ test(`writer retention: ${ROUNDS} SIGKILLs at random moments leave every kept ac
       if (seq < first) continue; // the policy deleted it
       assert.is(bySeq.get(seq), id, `round ${round}: acked seq ${seq} (${id}) lost or changed`);
     }
-    // At most one rotation's worth over the policy: a kill between a rotation and its retention.
-    assert.ok(rotatedIndexes(path).length <= MAX_SEGMENTS + 1, `round ${round}: ${rotatedIndexes(path).length} rotated segments`);
+    // A kill between a rotation and its retention leaves one segment over the policy, and
+    // rounds in a row can each do that, so the count is not bounded here (the clean rotation
+    // below is); but no retention run may have failed.
+    mostSegments = Math.max(mostSegments, rotatedIndexes(path).length);
+    assert.not.ok(child.stderr().includes('THREADWAL_RETENTION_FAILED'), `round ${round}: ${child.stderr()}`);
   }
   // A clean writer's next rotation applies the policy to whatever the kills left.
   const w = await openWal(path, OPTS);
@@ -66,7 +70,7 @@ test(`writer retention: ${ROUNDS} SIGKILLs at random moments leave every kept ac
   for (let i = 0; (await w.stats()).rotations === before; i++) await w.append({ type: 'job_started', job_id: `final-${i}`, output: 'z'.repeat(200) });
   await w.close();
   assert.ok(rotatedIndexes(path).length <= MAX_SEGMENTS, `${rotatedIndexes(path).length} rotated segments after a clean rotation`);
-  report('writer-retention-crash', { rounds: ROUNDS, acked: acked.size, deletedBelow, seed });
+  report('writer-retention-crash', { rounds: ROUNDS, acked: acked.size, deletedBelow, mostSegments, seed });
 });
 
 test.run();
