@@ -1,5 +1,7 @@
 import { WalError } from './errors.js';
 import { parseEvery } from './rotate-clock.js';
+import { resolveRetention, type RetentionOptions } from './retention-options.js';
+import type { RetentionPolicy } from './retention-plan.js';
 
 export type Durability = 'fdatasync' | 'fsync' | 'none';
 export type LockMode = 'batch' | 'exclusive';
@@ -27,6 +29,13 @@ export interface WriterOptions {
    * (default 5 when only `every` is given). Default off.
    */
   rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false | undefined;
+  /**
+   * Applied by the writer after each of its automatic rotations, under the writers' lock,
+   * to every rotated segment (earlier runs' included): the same policy as maintenance's
+   * rotate()/cleanup() `retention`. Needs `rotate`; with it, `rotate.maxRotations` may be
+   * left out (then only the policy deletes). Default off.
+   */
+  retention?: RetentionOptions | undefined;
   /** `'crc32c'`: end each line with a `"crc32c"` checksum field that readWal and verify check. Default off. */
   checksum?: 'crc32c' | false | undefined;
   /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
@@ -42,17 +51,22 @@ export interface ResolvedWriterOptions {
   /** maxSizeBytes is Infinity when only time rotates; everyMs/utc only when `every` was given. */
   rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean } | false;
   faultInjection: string | undefined;
+  /** Present only when given (applied after each automatic rotation). */
+  retention?: RetentionPolicy | undefined;
   /** Present only when on. */
   checksum?: 'crc32c' | undefined;
 }
 
 /** Every key of WriterOptions, for the unknown-key check. */
-export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'checksum', 'faultInjection'] as const;
+export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'retention', 'checksum', 'faultInjection'] as const;
 const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc'] as const;
 // Compile-time: a WriterOptions field missing from WRITER_OPTION_KEYS would be refused as unknown.
 type MissingWriterKey = Exclude<keyof WriterOptions, (typeof WRITER_OPTION_KEYS)[number]>;
 const _everyWriterKey: [MissingWriterKey] extends [never] ? true : MissingWriterKey = true;
 void _everyWriterKey;
+
+/** rotate.maxRotations when `retention` is given without it: the highest index segment listing reads, i.e. no cap. */
+const RETENTION_MAX_ROTATIONS = 999_999_999;
 
 /** wal.rotate()'s default too. */
 const DEFAULT_TIME_ROTATIONS = 5;
@@ -115,13 +129,15 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
   const maxBatchBytes = o.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   if (!isPositiveInt(maxBatchBytes)) throw bad('maxBatchBytes', 'a positive integer', maxBatchBytes);
   const rotate = o.rotate ?? false;
+  const retention = o.retention === undefined ? undefined : resolveRetention(o.retention, 'options.retention');
+  if (retention && rotate === false) throw bad('rotate', 'set when options.retention is (the writer applies retention after its rotations)', rotate);
   let resolvedRotate: ResolvedWriterOptions['rotate'] = false;
   if (rotate !== false) {
     if (typeof rotate !== 'object' || rotate === null) throw bad('rotate', 'false or { maxSizeBytes, maxRotations, every }', rotate);
     checkOptionKeys(rotate, ROTATE_KEYS, 'options.rotate');
     const timed = rotate.every !== undefined;
     if ((!timed || rotate.maxSizeBytes !== undefined) && !isPositiveInt(rotate.maxSizeBytes)) throw bad('rotate.maxSizeBytes', 'a positive integer', rotate.maxSizeBytes);
-    const maxRotations = rotate.maxRotations ?? (timed ? DEFAULT_TIME_ROTATIONS : undefined);
+    const maxRotations = rotate.maxRotations ?? (retention ? RETENTION_MAX_ROTATIONS : timed ? DEFAULT_TIME_ROTATIONS : undefined);
     if (!Number.isSafeInteger(maxRotations) || maxRotations! < 0) throw bad('rotate.maxRotations', 'an integer >= 0', rotate.maxRotations);
     resolvedRotate = { maxSizeBytes: rotate.maxSizeBytes ?? Infinity, maxRotations: maxRotations! };
     if (timed) {
@@ -139,6 +155,7 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
     durability, lock, lockStaleMs, lockTimeoutMs, maxBatchBytes,
     rotate: resolvedRotate,
     faultInjection,
+    ...(retention ? { retention } : {}),
     ...(checksum ? { checksum } : {}),
   };
 }

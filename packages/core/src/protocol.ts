@@ -116,6 +116,19 @@ export interface RotateResult {
   nextSeq: number;
 }
 
+/** What openWal's `retention` did since the writer thread started. */
+export interface WriterRetentionStats {
+  deletedSegments: number;
+  /** Bytes on disk of the deleted segments. */
+  deletedBytes: number;
+  /** Times maxTotalBytes deleted events that a `retain` cursor had not committed (each also a THREADWAL_RETENTION_FORCED warning on stderr). */
+  forcedPastCursors: number;
+  /** Runs that failed (each a THREADWAL_RETENTION_FAILED warning); the next rotation tries again. */
+  errors: number;
+  /** The longest time one run took inside a write cycle (judging + renames + dir fsync; the unlinks run after), µs. */
+  maxApplyUs: number;
+}
+
 export interface WriterStats {
   path: string;
   events: number;
@@ -130,6 +143,8 @@ export interface WriterStats {
   rotations: number;
   lockWaits: number;
   failed: boolean;
+  /** Only with openWal's `retention`: what it did after the writer's rotations. */
+  retention?: WriterRetentionStats;
   /** THREADWAL_TRACE only: the writer thread's latency trace since the previous stats() (trace.ts). */
   trace?: import('./trace.js').TraceSummary;
 }

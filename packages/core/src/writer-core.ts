@@ -13,6 +13,7 @@ import type { LockBoard } from './lock-board.js';
 import { shiftSegments } from './segments.js';
 import { RotationClock } from './rotate-clock.js';
 import { Stamper } from './checksum.js';
+import { WriterRetention } from './writer-retention.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, nextBatchId, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from './protocol.js';
@@ -77,12 +78,15 @@ export class Writer {
   readonly #clock: RotationClock | null;
   /** Per-line checksums (checksum: 'crc32c'), else null. */
   readonly #stamper: Stamper | null;
+  /** openWal's `retention`, applied after each rotation, else null. */
+  readonly #retention: WriterRetention | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
     this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
     this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#file = new ActiveFile(path);
+    this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
 
@@ -322,6 +326,7 @@ export class Writer {
         file.open();
         this.#clock?.reset();
         this.#stats.rotations += 1;
+        this.#retention?.apply(Math.floor(Date.now() / 1000)); // still under the lock (see writer-retention.ts)
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
@@ -369,6 +374,7 @@ export class Writer {
       meanBatch: s.batches ? s.events / s.batches : 0, maxBatch: s.maxBatch, durableSeq: s.durableSeq,
       nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: s.rotations, lockWaits: this.#lock.waits,
       failed: this.#failed !== null,
+      ...(this.#retention ? { retention: { ...this.#retention.stats } } : {}),
     };
   }
 
@@ -376,6 +382,7 @@ export class Writer {
   async close(): Promise<void> {
     if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
     this.#closed = true;
+    await this.#retention?.settle();
     if (this.#linger) clearTimeout(this.#linger);
     this.#file.closeFd();
     this.#lock.release();

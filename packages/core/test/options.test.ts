@@ -50,4 +50,14 @@ test('isPositiveInt', () => {
   for (const v of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '1', null, undefined, 1n]) assert.not.ok(isPositiveInt(v), String(v));
 });
 
+test('retention: resolved into the policy, needs rotate, lifts the maxRotations requirement', () => {
+  const r = resolveWriterOptions({ rotate: { maxSizeBytes: 1000 }, retention: { maxSegments: 3, maxAge: '1d', maxTotalBytes: '1MiB' } });
+  assert.equal(r.retention, { maxSegments: 3, maxAgeSecs: 86_400, maxTotalBytes: 1 << 20, untilCommitted: [] });
+  assert.ok(r.rotate !== false && r.rotate.maxRotations > 1e6);
+  assert.is(resolveWriterOptions({ rotate: { maxSizeBytes: 1000, maxRotations: 2 }, retention: {} }).rotate !== false, true);
+  assert.is(walErrorOfSync(() => resolveWriterOptions({ retention: { maxSegments: 1 } })).code, 'EINVAL');
+  assert.is(walErrorOfSync(() => resolveWriterOptions({ rotate: { maxSizeBytes: 1000 }, retention: { maxSegments: 1.5 } })).code, 'EINVAL');
+  assert.is(resolveWriterOptions({ rotate: { maxSizeBytes: 1000, maxRotations: 1 } }).retention, undefined);
+});
+
 test.run();

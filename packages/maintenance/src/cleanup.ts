@@ -4,7 +4,8 @@ import { WalError } from '@threadwal/core';
 import { runJob } from './pool.js';
 import { walTarget } from './wal-target.js';
 import { checkFunction, checkNonNegativeInt, checkObject, checkSignal, resolveLock } from './options.js';
-import { resolveRetention, runRetentionJob } from './retention.js';
+import { resolveRetention } from '@threadwal/core';
+import { runRetentionJob } from './retention.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
 
 /**

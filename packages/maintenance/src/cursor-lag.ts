@@ -6,8 +6,8 @@
 import { readSync } from 'node:fs';
 import { lastSeqOfFile, nextSeqFor, peekSeq } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { firstLineKeys, lastLineKeys } from './tail.js';
-import { readGzipMeta } from './gz-format.js';
+import { firstLineKeys, lastLineKeys } from '@threadwal/core';
+import { readGzipMeta } from '@threadwal/core';
 import { listCursors, type CursorInfo } from './cursors.js';
 import { walTarget } from './wal-target.js';
 

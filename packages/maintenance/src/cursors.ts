@@ -6,11 +6,11 @@
 // forward: a lower seq leaves it where it is. The same files back readWal's `cursor`
 // option, retention's `retain.untilCommitted` and `threadwal cursors`.
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WalError, resolveWalPath } from '@threadwal/core';
-import { alive } from './temp-files.js';
+import { WalError, CURSOR_NAME_RE, checkCursorName, cursorsDir, parseCursorFile } from '@threadwal/core';
+import { alive } from '@threadwal/core';
 
 /** One cursor as stored. */
 export interface CursorInfo {
@@ -21,31 +21,8 @@ export interface CursorInfo {
   updatedMs: number;
 }
 
-const NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
-
-/** `{path}.cursors`, beside the real file (symlinks resolved as everywhere in threadwal). */
-export function cursorsDir(path: string): string {
-  return `${resolveWalPath(path)}.cursors`;
-}
-
-/** Throws EINVAL unless `name` is 1–128 of `A-Z a-z 0-9 . _ -`, not starting with a dot. */
-export function checkCursorName(name: unknown, field = 'cursor'): string {
-  if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw new WalError('EINVAL', `${field} must be 1-128 characters of A-Z a-z 0-9 . _ - not starting with a dot, got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}`);
-  }
-  return name;
-}
-
 function parse(file: string, text: string, name: string): CursorInfo {
-  try {
-    const v = JSON.parse(text) as { seq?: unknown; ts?: unknown };
-    if (typeof v.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq >= -1) {
-      return { name, seq: v.seq, updatedMs: typeof v.ts === 'number' ? v.ts : 0 };
-    }
-  } catch {
-    // reported below
-  }
-  throw new WalError('ECORRUPT', `cursor file ${file} does not hold a cursor`, { path: file, file, offset: 0 });
+  return { name, ...parseCursorFile(file, text) };
 }
 
 /** The stored cursor, or undefined when it was never committed. */
@@ -67,17 +44,6 @@ export async function readCursor(path: string, name: string): Promise<number> {
   return (await getCursor(path, name))?.seq ?? -1;
 }
 
-/** As readCursor, blocking: for the pool's workers. */
-export function readCursorSync(path: string, name: string): number {
-  const file = join(cursorsDir(path), name);
-  try {
-    return parse(file, readFileSync(file, 'utf8'), name).seq;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw err;
-  }
-}
-
 /** Every cursor of `path`, by name. */
 export async function listCursors(path: string): Promise<CursorInfo[]> {
   let names: string[];
@@ -88,7 +54,7 @@ export async function listCursors(path: string): Promise<CursorInfo[]> {
     throw new WalError('EIO', `cannot list ${cursorsDir(path)}: ${(err as Error).message}`, { path, cause: err });
   }
   const out: CursorInfo[] = [];
-  for (const n of names.filter((x) => NAME_RE.test(x)).sort()) {
+  for (const n of names.filter((x) => CURSOR_NAME_RE.test(x)).sort()) {
     const c = await getCursor(path, n);
     if (c) out.push(c);
   }
@@ -98,7 +64,7 @@ export async function listCursors(path: string): Promise<CursorInfo[]> {
 /** Names of the cursors of `path`, blocking. */
 export function listCursorNamesSync(path: string): string[] {
   try {
-    return readdirSync(cursorsDir(path)).filter((x) => NAME_RE.test(x)).sort();
+    return readdirSync(cursorsDir(path)).filter((x) => CURSOR_NAME_RE.test(x)).sort();
   } catch {
     return [];
   }

@@ -1,6 +1,6 @@
 // Sequential reads of a compressed segment's plain bytes: the compressed file is read in
 // chunks through one gunzip stream, only as fast as the caller asks (memory stays at a
-// chunk times the ratio). A damaged or truncated `.gz` (a crash before its rename cannot
+// chunk times the ratio, plus one output chunk). A damaged or truncated `.gz` (a crash before its rename cannot
 // leave one under a segment name, but a disk can) fails as ECORRUPT naming the file; it is
 // never read as a shorter valid segment.
 import { read } from 'node:fs';
@@ -10,6 +10,14 @@ import { WalError, fromFsError } from '@threadwal/core';
 
 const readAsync = promisify(read);
 const IN_BYTES = 64 * 1024;
+/**
+ * gunzip's output chunk. Every chunk is one round trip to libuv's pool whose callback needs a
+ * turn of the caller's event loop, and the loop turns only between readWal's chunks: with the
+ * default 16 KiB (a ratio of 10 makes ~40 of them per 64 KiB read) the caller's thread sat
+ * idle 30% of the time and readWal over a .gz ran at 0.35 M records/s against 0.6 M plain
+ * (cpu profile, 158 MB segment). At 1 MiB it reads as fast as the plain segment.
+ */
+const OUT_CHUNK_BYTES = 1024 * 1024;
 
 export class GzReader {
   readonly #fd: number;
@@ -28,7 +36,7 @@ export class GzReader {
   constructor(fd: number, file: string) {
     this.#fd = fd;
     this.#file = file;
-    this.#z = createGunzip();
+    this.#z = createGunzip({ chunkSize: OUT_CHUNK_BYTES });
     this.#z.on('data', (b: Buffer) => this.#out.push(b));
     this.#z.on('error', (err) => { this.#error = err; });
   }

@@ -11,7 +11,9 @@ export type { SkippedRun } from './read-segment.js';
 export { closePool } from './pool.js';
 export { applyRetention } from './retention.js';
 export { compress } from './compress.js';
-export { readCursor, commitCursor, getCursor, listCursors, deleteCursor, cursorsDir } from './cursors.js';
+export { readCursor, commitCursor, getCursor, listCursors, deleteCursor } from './cursors.js';
+/** Moved to core (the writer's retention reads cursors); still exported here for compatibility. */
+export { cursorsDir } from '@threadwal/core';
 export type { CursorInfo } from './cursors.js';
 export { cursorStatus } from './cursor-lag.js';
 export type { CursorStatus } from './cursor-lag.js';

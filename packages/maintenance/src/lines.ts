@@ -3,35 +3,8 @@
 // the seed), and the rule that tells a torn tail from corruption. That rule is core's
 // recoverTail run forwards: the last line of the active file may be anything unparsable,
 // the lines before it are torn only if they hold NUL bytes (blocks whose size reached disk
-// but whose data did not); any other bad line is corruption.
-
-const TS_KEY = [0x22, 0x74, 0x73, 0x22, 0x3a]; // "ts":
-const NL = 0x0a;
-const CLOSE = 0x7d; // }
-
-/** Reads `ts` of a line in the writer's shape without a full parse; -1 when the line is not in that shape. */
-export function peekTs(line: Uint8Array, start: number, end: number): number {
-  let i = start + 7; // past {"seq":
-  while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
-  if (line[i] !== 0x2c) return -1; // ,
-  i++;
-  for (let k = 0; k < TS_KEY.length; k++, i++) if (line[i] !== TS_KEY[k]) return -1;
-  let ts = 0;
-  const first = i;
-  for (; i < end; i++) {
-    const c = line[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    ts = ts * 10 + (c - 0x30);
-  }
-  if (i === first || i - first > 15 || (line[i] !== 0x2c && line[i] !== CLOSE)) return -1;
-  return ts;
-}
-
-/** Offset of the next `\n` at or after `from` and before `end`, or -1. */
-export function nextNewline(buf: Buffer, from: number, end: number): number {
-  const i = buf.indexOf(NL, from);
-  return i >= 0 && i < end ? i : -1;
-}
+// but whose data did not); any other bad line is corruption. (peekTs and nextNewline moved to
+// core's segment-tail.ts: the writer's retention reads segment tails too.)
 
 /**
  * The bad lines seen since the last good one. A good line after them makes them all

@@ -1,7 +1,7 @@
 // Messages between the caller's thread (pool.ts) and the pool's workers (jobs.ts).
 // Dependency-free; errors travel as core's WireError and are rebuilt into WalError.
 import type { MessagePort } from 'node:worker_threads';
-import type { WireError } from '@threadwal/core';
+import type { RetentionPolicy, WireError } from '@threadwal/core';
 
 /** Slot of the cancel flag (Int32) the caller sets when its AbortSignal fires. */
 export const CANCEL_SLOT = 0;
@@ -50,14 +50,6 @@ export interface CompressJob {
   minIndex: number;
   lock: LockSettings;
   control: JobControl;
-}
-
-/** A retention policy with every field resolved; null: no limit of that kind. */
-export interface RetentionPolicy {
-  maxSegments: number | null;
-  maxAgeSecs: number | null;
-  maxTotalBytes: number | null;
-  untilCommitted: string[];
 }
 
 export interface RetentionJob {

@@ -5,7 +5,8 @@ import { read } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { checkLineChecksum, fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
-import { BadRun, nextNewline } from './lines.js';
+import { BadRun } from './lines.js';
+import { nextNewline } from '@threadwal/core';
 import { GzReader } from './gz-reader.js';
 import type { SegmentFile } from './snapshot.js';
 

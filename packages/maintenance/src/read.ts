@@ -10,10 +10,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
-import { parseGzipMeta } from './gz-format.js';
+import { parseGzipMeta } from '@threadwal/core';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from './options.js';
 import { walTarget } from './wal-target.js';
-import { checkCursorName, commitCursor, readCursor } from './cursors.js';
+import { commitCursor, readCursor } from './cursors.js';
+import { checkCursorName } from '@threadwal/core';
 import type { ReadOptions } from './types.js';
 
 const TAIL_BYTES = 64 * 1024;

@@ -2,7 +2,8 @@
 import { runJob } from './pool.js';
 import { walTarget } from './wal-target.js';
 import { checkNonNegativeInt, checkObject, resolveLock } from './options.js';
-import { checkNow, resolveRetention, runRetentionJob } from './retention.js';
+import { resolveRetention } from '@threadwal/core';
+import { checkNow, runRetentionJob } from './retention.js';
 import { runCompressJob, DEFAULT_GZIP_LEVEL } from './compress.js';
 import { WalError } from '@threadwal/core';
 import type { RotateOptions, RotateResult } from './types.js';

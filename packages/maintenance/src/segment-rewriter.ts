@@ -4,9 +4,9 @@
 // parsing. A line that does not parse is never dropped: it is copied and reported.
 import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, unlinkSync, constants } from 'node:fs';
 import { WalError, checkLineChecksum, fromFsError } from '@threadwal/core';
-import { peekTs } from './lines.js';
+import { peekTs } from '@threadwal/core';
 import { checkRecord } from './record-check.js';
-import { strictLineKeys } from './tail.js';
+import { strictLineKeys } from '@threadwal/core';
 import type { LineScanner } from './line-scanner.js';
 import type { JobContext } from './job-context.js';
 import type { SegmentFile } from './snapshot.js';

@@ -1,5 +1,9 @@
 // Public option and result types of @threadwal/maintenance. Plain data only: results cross
-// from the pool's worker threads by structured clone.
+// from the pool's worker threads by structured clone. The retention policy's shape lives in
+// core (openWal takes it too); it is named here as well so this package's API is unchanged.
+import type { ForcedPastCursor, RetentionOptions } from '@threadwal/core';
+
+export type { ForcedPastCursor, RetentionOptions };
 
 /** How far a long job has got, for a progress bar. */
 export interface Progress {
@@ -25,35 +29,9 @@ export interface RotateOptions extends LockOptions {
 /** The one format for now: Node 20 has no zstd in node:zlib. */
 export type CompressFormat = 'gzip';
 
-/**
- * Which rotated segments to keep; any combination. Only rotated segments are deleted,
- * oldest first (so seq stays gapless), and the active file never is. Sizes and ages take
- * numbers (bytes, seconds) or human units (`'64MiB'`, `'1.5GB'`, `'14d'`, `'12h'`).
- */
-export interface RetentionOptions {
-  /** Keep at most this many rotated segments. */
-  maxSegments?: number | undefined;
-  /** Delete a rotated segment once its newest event (its last line's ts) is older than this. */
-  maxAge?: number | string | undefined;
-  /** Keep all segments together (active included, as stored on disk) at most this big. Hard: wins over `retain`. */
-  maxTotalBytes?: number | string | undefined;
-  /** Keep segments holding events that these cursors have not committed yet (maxSegments and maxAge wait for them). */
-  retain?: { untilCommitted: string[] } | undefined;
-}
-
 export interface RetentionRunOptions extends LockOptions {
   /** The current time in Unix seconds. Default: the clock. */
   now?: number | undefined;
-}
-
-/** A cursor whose uncommitted events the hard size cap deleted. */
-export interface ForcedPastCursor {
-  cursor: string;
-  /** Its committed seq (-1: never committed). */
-  committedSeq: number;
-  /** The events it had not read that are gone: seqs from..to inclusive. */
-  lostFromSeq: number;
-  lostToSeq: number;
 }
 
 /** What retention did. */

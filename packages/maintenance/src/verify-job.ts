@@ -10,7 +10,7 @@ import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { LineScanner, type OnLine } from './line-scanner.js';
 import { GzReader } from './gz-reader.js';
 import { BadRun } from './lines.js';
-import { listTemps } from './temp-files.js';
+import { listTemps } from '@threadwal/core';
 import type { JobContext } from './job-context.js';
 import type { VerifyJob } from './protocol.js';
 import type { SegmentReport, VerifyReport } from './types.js';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { openWal } from '@threadwal/client';
 import { rotatedIndexes, segmentPaths } from '@threadwal/core';
 import { compress, readWal, verify, cleanup, applyRetention, rotate, closePool } from '../src/index.js';
-import { readGzipMeta } from '../src/gz-format.js';
+import { readGzipMeta } from '@threadwal/core';
 import { tempWal, lines, seqs, range, expectCode, writeSegment } from './helpers.js';
 
 const TS = 1_700_000_000;

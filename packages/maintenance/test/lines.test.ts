@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { peekTs, BadRun } from '../src/lines.js';
+import { BadRun } from '../src/lines.js';
+import { peekTs } from '@threadwal/core';
 
 const b = (s: string): Buffer => Buffer.from(s);
 

@@ -1,4 +1,4 @@
-// Cleanup's temporary files. They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
+// Cleanup's and retention's temporary files (the writer's automatic retention uses them too). They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
 // segment listing (`{path}.<digits>`) can never match, so a crashed cleanup's leftovers are
 // invisible to readers and writers; the next cleanup removes them.
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
@@ -27,8 +27,8 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Temp files of earlier cleanups of `path` (full paths), with whether their owner is gone. */
-export function listTemps(path: string): Array<{ path: string; stale: boolean }> {
+/** Temp files of earlier cleanups of `path` (full paths), with their owner's pid and whether they are stale (owner gone, or older than STALE_TEMP_MS). */
+export function listTemps(path: string): Array<{ path: string; stale: boolean; pid: number }> {
   const re = new RegExp(`^${escapeRegExp(basename(path))}\\.cleanup-(\\d+)-[0-9a-f]+\\.tmp$`);
   let names: string[];
   try {
@@ -36,7 +36,7 @@ export function listTemps(path: string): Array<{ path: string; stale: boolean }>
   } catch {
     return [];
   }
-  const out: Array<{ path: string; stale: boolean }> = [];
+  const out: Array<{ path: string; stale: boolean; pid: number }> = [];
   for (const name of names) {
     const m = re.exec(name);
     if (!m) continue;
@@ -46,7 +46,7 @@ export function listTemps(path: string): Array<{ path: string; stale: boolean }>
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
     const stale = (pid !== process.pid && !alive(pid)) || Date.now() - st.mtimeMs > STALE_TEMP_MS;
-    out.push({ path: p, stale });
+    out.push({ path: p, stale, pid });
   }
   return out;
 }

@@ -1,11 +1,39 @@
 // The first and last line of a closed segment, read without scanning it: enough to skip a
-// segment by seq (readWal's fromSeq) or to judge a whole one by age (cleanup).
+// segment by seq (readWal's fromSeq) or to judge a whole one by age (cleanup, retention).
 import { readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { lastNewline, parseLine, peekSeq } from '@threadwal/core';
-import { peekTs, nextNewline } from './lines.js';
+import { lastNewline } from './recover.js';
+import { parseLine, peekSeq } from './format.js';
 
 const HEAD_BYTES = 64 * 1024;
+const TS_KEY = [0x22, 0x74, 0x73, 0x22, 0x3a]; // "ts":
+const NL = 0x0a;
+const CLOSE = 0x7d; // }
+
+/** Reads `ts` of a line in the writer's shape without a full parse; -1 when the line is not in that shape. */
+export function peekTs(line: Uint8Array, start: number, end: number): number {
+  let i = start + 7; // past {"seq":
+  while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
+  if (line[i] !== 0x2c) return -1; // ,
+  i++;
+  for (let k = 0; k < TS_KEY.length; k++, i++) if (line[i] !== TS_KEY[k]) return -1;
+  let ts = 0;
+  const first = i;
+  for (; i < end; i++) {
+    const c = line[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    ts = ts * 10 + (c - 0x30);
+  }
+  if (i === first || i - first > 15 || (line[i] !== 0x2c && line[i] !== CLOSE)) return -1;
+  return ts;
+}
+
+/** Offset of the next `\n` at or after `from` and before `end`, or -1. */
+export function nextNewline(buf: Buffer, from: number, end: number): number {
+  const i = buf.indexOf(NL, from);
+  return i >= 0 && i < end ? i : -1;
+}
+
 
 /** Seq and ts of one line, or undefined when it is not a valid record. */
 export interface LineKeys {

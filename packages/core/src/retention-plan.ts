@@ -2,7 +2,13 @@
 // hold, so the rule is tested apart from the files. Always a prefix of the oldest ones, so
 // what stays is gapless. maxSegments and maxAge are soft (a `retain` cursor holds them
 // back); maxTotalBytes is hard (a dead consumer must not fill the disk).
-import type { RetentionPolicy } from './protocol.js';
+/** A resolved retention policy (retention-options.ts makes one); null: that limit is off. */
+export interface RetentionPolicy {
+  maxSegments: number | null;
+  maxAgeSecs: number | null;
+  maxTotalBytes: number | null;
+  untilCommitted: string[];
+}
 
 /** One rotated segment, oldest first. */
 export interface SegmentFacts {
