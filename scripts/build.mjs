@@ -69,8 +69,8 @@ await Promise.all(jobs);
 await build({
   ...common,
   bundle: true,
-  entryPoints: [join(root, 'packages/core/src/writer-worker.ts')],
-  outfile: join(root, 'packages/core/dist/src/writer-worker.js'),
+  entryPoints: [join(root, 'packages/core/src/writer/writer-worker.ts')],
+  outfile: join(root, 'packages/core/dist/src/writer/writer-worker.js'),
   sourcemap: false,
   // proper-lockfile is CommonJS and requires node builtins: give the ESM bundle a require.
   banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openWal } from '../src/index.js';
-import { openWalNow } from '../src/wal.js';
+import { openWalNow } from '../src/wal/wal.js';
 import { tempWal, readLines, expectCode } from './helpers.js';
 
 function cleanup(path: string): void {

@@ -6,8 +6,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { openWal } from '../src/index.js';
-import { pinoDestination, type PinoDestination } from '../src/pino.js';
-import threadwalTransport from '../src/pino-transport.js';
+import { pinoDestination, type PinoDestination } from '../src/pino/pino.js';
+import threadwalTransport from '../src/pino/pino-transport.js';
 import { tempWal, readLines, fixture } from './helpers.js';
 
 type Rec = { seq: number; ts: number; type: string; job_id: string; output: Record<string, unknown> | string; error?: string };

@@ -1,7 +1,7 @@
 import { WalError } from './errors.js';
-import { parseEvery } from './rotate-clock.js';
-import { resolveRetention, type RetentionOptions } from './retention-options.js';
-import type { RetentionPolicy } from './retention-plan.js';
+import { parseEvery } from './writer/rotate-clock.js';
+import { resolveRetention, type RetentionOptions } from './retention/retention-options.js';
+import type { RetentionPolicy } from './retention/retention-plan.js';
 
 export type Durability = 'fdatasync' | 'fsync' | 'none';
 export type LockMode = 'batch' | 'exclusive';

@@ -3,7 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors.js';
 import type { ResolvedWriterOptions } from './options.js';
-import type { RecoveryCut } from './recover.js';
+import type { RecoveryCut } from './recovery/recover.js';
 
 /** Slots of the per-client SharedArrayBuffer (Int32). */
 export const SAB_DURABLE_BATCH = 0; // id of the newest batch of this client that is settled (durable, or nacked)
@@ -146,7 +146,7 @@ export interface WriterStats {
   /** Only with openWal's `retention`: what it did after the writer's rotations. */
   retention?: WriterRetentionStats;
   /** THREADWAL_TRACE only: the writer thread's latency trace since the previous stats() (trace.ts). */
-  trace?: import('./trace.js').TraceSummary;
+  trace?: import('./writer/trace.js').TraceSummary;
 }
 
 /** The client batch id after `id`: Int32, increasing, wrapping past 2^31 - 1, never 0 ("none" in the SAB). */

@@ -2,8 +2,8 @@
 // never write past the end; with enough it writes exactly encodeBody's bytes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeBody, roomFor } from '../src/body-writer.js';
-import { encodeBody } from '../src/format.js';
+import { writeBody, roomFor } from '../src/format/body-writer.js';
+import { encodeBody } from '../src/format/format.js';
 import { MAX } from './helpers.js';
 
 const EVENTS = [

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { crc32c, checkLineChecksum, Stamper, CHECKSUM_BYTES } from '../src/checksum.js';
-import { parseLine } from '../src/format.js';
+import { crc32c, checkLineChecksum, Stamper, CHECKSUM_BYTES } from '../src/format/checksum.js';
+import { parseLine } from '../src/format/format.js';
 import { resolveWriterOptions } from '../src/options.js';
 import { codeOf } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeBody, encodeLine, parseLine, peekSeq } from '../src/format.js';
+import { encodeBody, encodeLine, parseLine, peekSeq } from '../src/format/format.js';
 import { WalError } from '../src/errors.js';
 import { MAX, codeOf, walErrorOfSync } from './helpers.js';
 

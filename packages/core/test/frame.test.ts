@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Framer, type BodyBatch } from '../src/frame.js';
-import { encodeBody, encodeLine, parseLine } from '../src/format.js';
+import { Framer, type BodyBatch } from '../src/format/frame.js';
+import { encodeBody, encodeLine, parseLine } from '../src/format/format.js';
 import { MAX, ev } from './helpers.js';
 
 function batch(bodies: string[], count = bodies.length): BodyBatch {

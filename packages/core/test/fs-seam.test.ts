@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsSeam, readFully, fsyncDir } from '../src/fs-seam.js';
+import { fsSeam, readFully, fsyncDir } from '../src/util/fs-seam.js';
 import { tmpDir } from './helpers.js';
 
 test('readFully keeps reading through short reads', () => {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeBody, parseLine, type WalRecord } from '../src/format.js';
+import { encodeBody, parseLine, type WalRecord } from '../src/format/format.js';
 import { WalError, type WalErrorCode } from '../src/errors.js';
 
 const dirs: string[] = [];

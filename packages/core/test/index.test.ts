@@ -23,7 +23,7 @@ test('importing the package entry does not load proper-lockfile or signal-exit',
 });
 
 test('the check itself works: the lock entry does load proper-lockfile', () => {
-  const loaded = loadedBy('../src/lock.js');
+  const loaded = loadedBy('../src/lock/lock.js');
   assert.ok(loaded.some((p) => p.includes('proper-lockfile')));
 });
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { PathLock, withLock } from '../src/lock.js';
-import { stampedPid, OWNER_STAMP } from '../src/lock-owner.js';
+import { PathLock, withLock } from '../src/lock/lock.js';
+import { stampedPid, OWNER_STAMP } from '../src/lock/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
 const STALE_MS = 2000;

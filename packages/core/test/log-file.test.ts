@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ActiveFile } from '../src/log-file.js';
-import { fsSeam, type FsSeam } from '../src/fs-seam.js';
+import { ActiveFile } from '../src/writer/log-file.js';
+import { fsSeam, type FsSeam } from '../src/util/fs-seam.js';
 import { WalError } from '../src/errors.js';
-import { writeMetaNextSeq, readWalId, readMetaNextSeq } from '../src/segments.js';
+import { writeMetaNextSeq, readWalId, readMetaNextSeq } from '../src/segments/segments.js';
 import { tmpDir, lines, readRecords, walErrorOf } from './helpers.js';
 
 /** Replaces some seam methods while `fn` runs, then restores them. */

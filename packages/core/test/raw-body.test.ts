@@ -2,8 +2,8 @@
 // writeBody writes, and what would break the line framing or is not one JSON value is EINVAL.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeRawBody, roomFor } from '../src/body-writer.js';
-import { encodeBody, encodeRawBody } from '../src/format.js';
+import { writeRawBody, roomFor } from '../src/format/body-writer.js';
+import { encodeBody, encodeRawBody } from '../src/format/format.js';
 import { MAX, codeOf } from './helpers.js';
 
 const HEAD = { ts: 5, type: 'info', job_id: 'j-1' };

@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, type CutReason } from '../src/recover.js';
-import { encodeLine } from '../src/format.js';
-import { fsSeam } from '../src/fs-seam.js';
-import { ActiveFile } from '../src/log-file.js';
+import { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, type CutReason } from '../src/recovery/recover.js';
+import { encodeLine } from '../src/format/format.js';
+import { fsSeam } from '../src/util/fs-seam.js';
+import { ActiveFile } from '../src/writer/log-file.js';
 import { tmpDir, lines, readRecords, walErrorOf, ev } from './helpers.js';
 
 const RW = constants.O_RDWR | constants.O_APPEND;

@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decideRetention, retireSegments, type SegmentFactsCache } from '../src/retention-apply.js';
-import { resolveRetention } from '../src/retention-options.js';
-import { rotatedIndexes } from '../src/segments.js';
+import { decideRetention, retireSegments, type SegmentFactsCache } from '../src/retention/retention-apply.js';
+import { resolveRetention } from '../src/retention/retention-options.js';
+import { rotatedIndexes } from '../src/segments/segments.js';
 import { tmpDir, lines } from './helpers.js';
 
 /** `.3 .2 .1` hold seqs 0-4, 5-9, 10-14; `.2` also has a finished `.gz` copy beside it. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planRetention, type SegmentFacts } from '../src/retention-plan.js';
-import type { RetentionPolicy } from '../src/retention-plan.js';
+import { planRetention, type SegmentFacts } from '../src/retention/retention-plan.js';
+import type { RetentionPolicy } from '../src/retention/retention-plan.js';
 
 const NONE: RetentionPolicy = { maxSegments: null, maxAgeSecs: null, maxTotalBytes: null, untilCommitted: [] };
 /** Five segments of 100 bytes, 10 events each, the k-th (oldest first) newest ts 1000 + 100k. */

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEvery, intervalStart, RotationClock } from '../src/rotate-clock.js';
+import { parseEvery, intervalStart, RotationClock } from '../src/writer/rotate-clock.js';
 import { resolveWriterOptions } from '../src/options.js';
 import { tmpDir, codeOf } from './helpers.js';
 

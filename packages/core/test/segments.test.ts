@@ -5,8 +5,8 @@ import { basename, join } from 'node:path';
 import {
   rotatedIndexes, segmentPath, segmentPaths, metaPath, readMetaNextSeq, writeMetaNextSeq, shiftSegments,
   readWalId, ensureWalId,
-} from '../src/segments.js';
-import { fsSeam } from '../src/fs-seam.js';
+} from '../src/segments/segments.js';
+import { fsSeam } from '../src/util/fs-seam.js';
 import { tmpDir, lines, codeOf } from './helpers.js';
 
 /** Writes `{path}` and rotated segments with distinct contents; returns what each holds. */

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveWalPath, walExists } from '../src/wal-path.js';
+import { resolveWalPath, walExists } from '../src/segments/wal-path.js';
 import { tmpDir, codeOf } from './helpers.js';
 
 /** Runs `fn` with the working directory set to `dir`. */

@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
-import { openWriter, canonicalWalPath, type Connection, type WriterHost } from '../src/writer.js';
-import { encodeBody } from '../src/format.js';
+import { openWriter, canonicalWalPath, type Connection, type WriterHost } from '../src/writer/writer.js';
+import { encodeBody } from '../src/format/format.js';
 import { WalError, type WireError } from '../src/errors.js';
-import { PathLock } from '../src/lock.js';
-import { shiftSegments, rotatedIndexes, readMetaNextSeq } from '../src/segments.js';
+import { PathLock } from '../src/lock/lock.js';
+import { shiftSegments, rotatedIndexes, readMetaNextSeq } from '../src/segments/segments.js';
 import type { WriterOptions } from '../src/options.js';
 import {
   SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_STATE, STATE_OK, STATE_FAILED, STATE_DEAD,

@@ -1,22 +1,22 @@
 // @threadwal/maintenance: rotate, cleanup, readWal and verify for threadwal's segments.
 // rotate, cleanup and verify run in a piscina pool (the writers' lock is only loaded
 // there); readWal runs on the caller's thread with async reads.
-export { rotate } from './rotate.js';
-export { cleanup } from './cleanup.js';
-export { verify } from './verify.js';
-export { readWal } from './read.js';
-export { RECORD_LINE } from './read-segment.js';
-export type { WalReader } from './read.js';
-export type { SkippedRun } from './read-segment.js';
-export { closePool } from './pool.js';
-export { applyRetention } from './retention.js';
-export { compress } from './compress.js';
-export { readCursor, commitCursor, getCursor, listCursors, deleteCursor } from './cursors.js';
+export { rotate } from './lifecycle/rotate.js';
+export { cleanup } from './lifecycle/cleanup.js';
+export { verify } from './verify/verify.js';
+export { readWal } from './read/read.js';
+export { RECORD_LINE } from './read/read-segment.js';
+export type { WalReader } from './read/read.js';
+export type { SkippedRun } from './read/read-segment.js';
+export { closePool } from './pool/pool.js';
+export { applyRetention } from './lifecycle/retention.js';
+export { compress } from './lifecycle/compress.js';
+export { readCursor, commitCursor, getCursor, listCursors, deleteCursor } from './cursors/cursors.js';
 /** Moved to core (the writer's retention reads cursors); still exported here for compatibility. */
 export { cursorsDir } from '@threadwal/core';
-export type { CursorInfo } from './cursors.js';
-export { cursorStatus } from './cursor-lag.js';
-export type { CursorStatus } from './cursor-lag.js';
+export type { CursorInfo } from './cursors/cursors.js';
+export { cursorStatus } from './cursors/cursor-lag.js';
+export type { CursorStatus } from './cursors/cursor-lag.js';
 export type {
   Progress, LockOptions, RotateOptions, RotateResult, CleanupOptions, CleanupResult, BadLine,
   VerifyOptions, VerifyReport, SegmentReport, ReadOptions,

@@ -1,6 +1,6 @@
 // Eager validation of the public options, one check per field, naming the field.
 import { WalError, isPositiveInt } from '@threadwal/core';
-import type { LockSettings } from './protocol.js';
+import type { LockSettings } from './pool/protocol.js';
 import type { LockOptions } from './types.js';
 
 export const DEFAULT_LOCK_STALE_MS = 10_000;

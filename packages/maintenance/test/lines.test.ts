@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BadRun } from '../src/lines.js';
+import { BadRun } from '../src/read/lines.js';
 import { peekTs } from '@threadwal/core';
 
 const b = (s: string): Buffer => Buffer.from(s);

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeLine, parseLine } from '@threadwal/core';
-import { checkRecord } from '../src/record-check.js';
+import { checkRecord } from '../src/verify/record-check.js';
 
 const check = (line: string): number => {
   const b = Buffer.from(`${line}\n`);

@@ -1,0 +1,191 @@
+// Segment naming and the shift/rename primitive shared by the writer's auto-rotation and
+// maintenance's rotate. The active file is `{path}`; rotated ones are `{path}.1` (newest)
+// … `{path}.N` (oldest), as the seed. `{path}.meta` remembers the next seq so that a seq
+// is never reused even when rotation or cleanup removed every event. A rotated segment
+// may be compressed by maintenance: `{path}.N.gz` holds the same lines as `{path}.N`.
+// While both exist (a compression that crashed between its rename and its unlink) the
+// plain one is the segment and the `.gz` a finished copy of it. `.meta` also holds the WAL's
+// random identity (`id`, made on first open), which shippers use to name what they publish.
+import { dirname, basename } from 'node:path';
+import { readdirSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { fsSeam, fsyncDir, readFully, type FsSeam } from '../util/fs-seam.js';
+import { WalError } from '../errors.js';
+
+export function segmentPath(path: string, index: number): string {
+  return index === 0 ? path : `${path}.${index}`;
+}
+
+export function metaPath(path: string): string {
+  return `${path}.meta`;
+}
+
+/** Suffix of a compressed rotated segment, `{path}.N.gz`. */
+export const COMPRESSED_SUFFIX = '.gz';
+
+/** Indexes of the rotated segments that exist (plain or compressed), oldest (highest) first. */
+export function rotatedIndexes(path: string): number[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const seen = new Set<number>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^([1-9][0-9]{0,8})(?:\.gz)?$/.exec(name.slice(prefix.length));
+    if (m) seen.add(Number(m[1]));
+  }
+  return [...seen].sort((a, b) => b - a);
+}
+
+/** The file that holds rotated segment `index` now: `{path}.N`, else `{path}.N.gz`, else undefined. */
+export function rotatedSegmentFile(path: string, index: number): string | undefined {
+  const plain = segmentPath(path, index);
+  if (fsSeam.statSync(plain)) return plain;
+  const gz = plain + COMPRESSED_SUFFIX;
+  return fsSeam.statSync(gz) ? gz : undefined;
+}
+
+/** All segment files in reading order: `.N … .1` (each plain or `.gz`), then `{path}` (if present). */
+export function segmentPaths(path: string): string[] {
+  const out: string[] = [];
+  for (const i of rotatedIndexes(path)) {
+    const f = rotatedSegmentFile(path, i);
+    if (f !== undefined) out.push(f);
+  }
+  if (fsSeam.statSync(path)) out.push(path);
+  return out;
+}
+
+/** What `{path}.meta` holds: the next seq and the WAL's random identity (absent in old logs). */
+interface Meta {
+  nextSeq: number;
+  id: string | undefined;
+}
+
+const WAL_ID = /^[0-9a-f]{32}$/;
+
+function readMeta(path: string): Meta {
+  const none: Meta = { nextSeq: 0, id: undefined };
+  const p = metaPath(path);
+  if (!fsSeam.statSync(p)) return none;
+  let fd: number;
+  try {
+    fd = fsSeam.openSync(p, constants.O_RDONLY);
+  } catch {
+    return none;
+  }
+  try {
+    const buf = Buffer.alloc(256);
+    const n = readFully(fd, buf, buf.length, 0);
+    const v = JSON.parse(buf.toString('utf8', 0, n)) as { next_seq?: unknown; id?: unknown };
+    return {
+      nextSeq: typeof v.next_seq === 'number' && Number.isSafeInteger(v.next_seq) && v.next_seq >= 0 ? v.next_seq : 0,
+      id: typeof v.id === 'string' && WAL_ID.test(v.id) ? v.id : undefined,
+    };
+  } catch {
+    return none; // a torn meta file is ignored: the segments themselves still give the seq
+  } finally {
+    fsSeam.closeSync(fd);
+  }
+}
+
+type MetaIo = Pick<FsSeam, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync'>;
+
+/**
+ * The id is written around the seam (plain fs): it happens once per log, at open, and must
+ * not shift the write/fsync counts the fault-injection tests aim at the data path.
+ */
+const directIo: MetaIo = {
+  openSync: (p, flags, mode) => fs.openSync(p, flags, mode),
+  writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (from, to) => fs.renameSync(from, to),
+};
+
+/** temp file, fsync, rename, dir fsync. */
+function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam): void {
+  const p = metaPath(path);
+  const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const fd = io.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    const id = meta.id === undefined ? '' : `,"id":"${meta.id}"`;
+    const buf = Buffer.from(`{"next_seq":${meta.nextSeq}${id}}\n`);
+    for (let done = 0; done < buf.length;) {
+      try {
+        done += io.writeSync(fd, buf, done, buf.length - done);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'EINTR') throw err;
+      }
+    }
+    io.fsyncSync(fd);
+  } finally {
+    io.closeSync(fd);
+  }
+  io.renameSync(tmp, p);
+  const dfd = io.openSync(dirname(path), constants.O_RDONLY);
+  try {
+    io.fsyncSync(dfd);
+  } finally {
+    io.closeSync(dfd);
+  }
+}
+
+/** The next seq recorded in `{path}.meta`, or 0. */
+export function readMetaNextSeq(path: string): number {
+  return readMeta(path).nextSeq;
+}
+
+/** Durably records that seqs below `nextSeq` are used (temp file, fsync, rename, dir fsync). Keeps the larger value and the id. */
+export function writeMetaNextSeq(path: string, nextSeq: number): void {
+  const meta = readMeta(path);
+  if (meta.nextSeq >= nextSeq) return;
+  writeMeta(path, { nextSeq, id: meta.id });
+}
+
+/** The WAL's identity (32 hex digits, random, made when the log was first opened), or undefined for a log that has none yet. */
+export function readWalId(path: string): string | undefined {
+  return readMeta(path).id;
+}
+
+/** Gives the WAL an identity in `{path}.meta` if it has none; returns it. The caller holds the lock. */
+export function ensureWalId(path: string): string {
+  const meta = readMeta(path);
+  if (meta.id !== undefined) return meta.id;
+  const id = randomBytes(16).toString('hex');
+  writeMeta(path, { nextSeq: meta.nextSeq, id }, directIo);
+  return id;
+}
+
+/**
+ * Moves `{path}` to `{path}.1`, shifting `.1 → .2 …`, keeping at most `maxRotations` rotated
+ * files (0: the active file's events are dropped), then creates a fresh empty `{path}` and
+ * fsyncs the directory. The caller holds the lock and passes the next seq, which is
+ * recorded first so that a crash between renames never loses it. Renaming the oldest
+ * first means a crash midway leaves a numbering gap, never two files with one name.
+ */
+export function shiftSegments(path: string, maxRotations: number, nextSeq: number): void {
+  if (!Number.isSafeInteger(maxRotations) || maxRotations < 0) throw new WalError('EINVAL', `maxRotations must be an integer >= 0, got ${maxRotations}`, { path });
+  writeMetaNextSeq(path, nextSeq);
+  // Both names of an index move (or go) together, so a plain segment and its compressed copy stay paired.
+  const both = (i: number): string[] => [segmentPath(path, i), segmentPath(path, i) + COMPRESSED_SUFFIX].filter((p) => fsSeam.statSync(p));
+  for (const i of rotatedIndexes(path)) {
+    if (i >= maxRotations) for (const p of both(i)) fsSeam.unlinkSync(p);
+  }
+  if (maxRotations === 0) {
+    if (fsSeam.statSync(path)) fsSeam.unlinkSync(path);
+  } else {
+    for (const i of rotatedIndexes(path)) for (const p of both(i)) fsSeam.renameSync(p, p.endsWith(COMPRESSED_SUFFIX) ? segmentPath(path, i + 1) + COMPRESSED_SUFFIX : segmentPath(path, i + 1));
+    if (fsSeam.statSync(path)) fsSeam.renameSync(path, segmentPath(path, 1));
+  }
+  const fd = fsSeam.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
+  fsSeam.closeSync(fd);
+  fsyncDir(dirname(path));
+}
