@@ -76,7 +76,7 @@ test('what JSON.stringify would store is stored: a Date as its ISO string, an un
   const path = tempWal();
   const wal = await openWal(path);
   const at = new Date(Date.UTC(2026, 11, 7, 10, 0, 0));
-  const event = { ts: 1715800000, type: 'job_started', job_id: 'j', at, gone: undefined, seq: 99 };
+  const event = { ts: 1715800000, type: 'job_started' as const, job_id: 'j', at, gone: undefined, seq: 99 };
   assert.is(await wal.append(event), 0);
   await wal.close();
   const [line] = readLines(path);
