@@ -49,6 +49,7 @@ export const CASES: readonly CaseSpec[] = [
   { id: 'paced-cleanup', group: 7, title: 'stress: threadwal paced 10k/s during a cleanup of a 1 GiB WAL', module: 'big-file', fn: 'pacedDuringCleanup' },
   { id: 'fastify-pinned', group: 8, title: 'real server: Fastify 5 + pino, 6 destinations, server on 1 core', module: 'fastify', fn: 'fastifyPinned', timeoutS: 420 },
   { id: 'fastify-unpinned', group: 8, title: 'real server: Fastify 5 + pino, 6 destinations, unpinned', module: 'fastify', fn: 'fastifyUnpinned', timeoutS: 420 },
+  { id: 'jobs-piscina', group: 9, title: 'job runner: piscina 4×16, 64 jobs in flight, 2 durable events/job', module: 'jobs', fn: 'jobsPiscina', timeoutS: 420 },
 ];
 
 export const BASELINE_ID = 'naive';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { round, type CaseResult } from '../lib/measure.js';
+import { now, round, type CaseResult } from '../lib/measure.js';
 import { countInDir } from '../lib/count-matches.js';
 import { PeerProcess } from '../lib/peer-process.js';
 import { procCpu, procMem } from '../lib/proc.js';
@@ -19,13 +19,14 @@ import { importPeer, type CaseContext } from '../lib/workload.js';
 import type { LoadResult } from './fastify-load.js';
 import type { Counters, Variant, WriterCounts } from './fastify-server.js';
 
-const VARIANTS: ReadonlyArray<{ id: Variant; label: string; durable: boolean }> = [
-  { id: 'none', label: 'no logging', durable: false },
-  { id: 'pino-dest', label: 'pino.destination() (NOT durable)', durable: false },
-  { id: 'pino-file', label: "pino transport 'pino/file' (NOT durable)", durable: false },
-  { id: 'tw-dest', label: 'threadwal pinoDestination', durable: true },
-  { id: 'tw-transport', label: 'threadwal pino-transport target', durable: true },
-  { id: 'pino-fsync', label: 'pino.destination({ sync, fsync })', durable: true },
+/** `quick`: run by --quick too (threadwal's two and what they are compared to; the rest are full runs only, for the 60 s budget). */
+const VARIANTS: ReadonlyArray<{ id: Variant; label: string; durable: boolean; quick: boolean }> = [
+  { id: 'none', label: 'no logging', durable: false, quick: true },
+  { id: 'pino-dest', label: 'pino.destination() (NOT durable)', durable: false, quick: true },
+  { id: 'pino-file', label: "pino transport 'pino/file' (NOT durable)", durable: false, quick: false },
+  { id: 'tw-dest', label: 'threadwal pinoDestination', durable: true, quick: true },
+  { id: 'tw-transport', label: 'threadwal pino-transport target', durable: true, quick: true },
+  { id: 'pino-fsync', label: 'pino.destination({ sync, fsync })', durable: true, quick: false },
 ];
 const BASE: Variant = 'pino-dest';
 const CONNECTIONS = 50;
@@ -77,8 +78,9 @@ async function realServer(ctx: CaseContext, pinned: boolean): Promise<CaseResult
   const runs: Run[] = [];
   try {
     await loader.next('ready', 30_000);
+    const chosen = VARIANTS.filter((v) => v.quick || !ctx.quick);
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      const order = r % 2 === 0 ? chosen : [...chosen].reverse();
       for (const v of order) runs.push(await runVariant(ctx, v.id, r, pinned, loader, warmS, measureS));
     }
   } finally {
@@ -91,26 +93,35 @@ async function realServer(ctx: CaseContext, pinned: boolean): Promise<CaseResult
 
 async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, pinned: boolean, loader: PeerProcess, warmS: number, measureS: number): Promise<Run> {
   const dir = mkdtempSync(join(ctx.dir, `${variant}-`));
+  const t0 = now();
+  const trace = (what: string): void => {
+    if (process.env.THREADWAL_BENCH_TRACE) process.stderr.write(`${ctx.id} ${variant}: ${what} at ${Math.round(now() - t0)} ms\n`);
+  };
   const server = new PeerProcess(`server (${variant})`, serverEntry, [variant, dir], pinned ? '0' : null);
   try {
     const { port } = await server.next<{ port: number }>('ready', 30_000);
+    trace('ready');
     const load = (seconds: number, record: boolean): Promise<{ result: LoadResult }> =>
       loader.next('done', (seconds + 30) * 1000, { type: 'run', url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, seconds, record });
     const stats = (): Promise<{ counters: Counters; writer: WriterCounts | null }> => server.next('stats', 10_000, { type: 'stats' });
     const warm = (await load(warmS, false)).result;
+    trace('warm');
     const s0 = await stats();
     const cpu0 = procCpu(server.pid);
     const m = (await load(measureS, true)).result;
     const cpu1 = procCpu(server.pid);
     const mem = procMem(server.pid);
     const s1 = await stats();
+    trace('measured');
     const stopped = await server.next<{ counters: Counters; endMs: number }>('stopped', 60_000, { type: 'stop' });
     await server.exited;
+    trace('stopped');
     const [incoming, completed] = countInDir(dir, [INCOMING, COMPLETED]) as [number, number];
     const logged = variant !== 'none';
     const want = stopped.counters;
     const missing = logged ? Math.max(0, want.received - incoming) + Math.max(0, want.completed - completed) : 0;
     const extra = logged ? Math.max(0, incoming - want.received) + Math.max(0, completed - want.completed) : 0;
+    trace('counted');
     const served = s1.counters.completed - s0.counters.completed;
     const seconds = m.seconds;
     const perReq = (a: number | undefined, b: number | undefined): number | null =>
@@ -161,6 +172,10 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
   const ofRound = (v: Variant, r: number): Run | undefined => runs.find((x) => x.variant === v && x.round === r);
   for (const v of VARIANTS) {
     const mine = runs.filter((x) => x.variant === v.id);
+    if (mine.length === 0) {
+      rows.push([v.label, 'not run', '', '', '', '', '', '', '', '', '', '', '', '', 'full runs only']);
+      continue;
+    }
     const med = (k: keyof Run): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
     // Ratios are taken within each round, then the median over rounds.
     const ratio = (k: keyof Run): number | undefined => median(mine.map((x) => {
