@@ -146,13 +146,13 @@ export class Batcher implements LinkOwner {
     return this.#b.urgent && !this.#lastUrgent;
   }
 
-  /** Sends the batch built so far to the writer thread (returns true: BatchBuilder's onFull). */
-  post(): true {
+  /** Sends the batch built so far to the writer thread; false when it could not (no writer thread: reconnecting). */
+  post(): boolean {
     if (this.#b.count === 0) return true;
     const conn = this.#link.conn;
     if (!conn) {
-      this.#link.reconnect();
-      return true;
+      this.#link.reconnect(); // its onAttached posts; meanwhile the batch stays (and grows)
+      return false;
     }
     const b = this.#b.take();
     const id = this.#nextId;
