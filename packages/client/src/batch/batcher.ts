@@ -28,9 +28,15 @@ export class Batcher implements LinkOwner {
   readonly #b: BatchBuilder;
   readonly #l: Ledger;
   #scheduled = false;
+  /** A batch went since the last end-of-tick post task ran: this tick's synchronous run posted early. */
+  #postedInRun = false;
   readonly #postTask = (): void => {
     this.#scheduled = false;
-    if (this.#mayPost()) this.post();
+    // The rest of a run that already posted early goes now, not an ack later: the rule
+    // keeps a busy writer from getting a batch per tick, and this is the same tick's.
+    const sameRun = this.#postedInRun;
+    this.#postedInRun = false;
+    if (sameRun || this.#mayPost()) this.post();
   };
   #nextId = 1;
   /** Id of the newest batch posted on this connection (0: none yet), and whether someone waited for it. */
@@ -133,6 +139,7 @@ export class Batcher implements LinkOwner {
     if (bytes >= MAX_POST_BYTES || (bytes >= EARLY_POST_BYTES && this.#mayPost())) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
+      this.#postedInRun = false; // the first append of this run
       queueMicrotask(this.#postTask);
     }
   }
@@ -159,6 +166,7 @@ export class Batcher implements LinkOwner {
     this.#nextId = (id + 1) | 0 || 1; // nextBatchId: Int32 in the SAB; 0 means "none"
     this.#lastPosted = id;
     this.#lastUrgent = b.urgent;
+    this.#postedInRun = true;
     const l = this.#l;
     l.inflight.set(id, { count: b.count, bytes: b.len, res: b.res, t0: performance.now() });
     if (l.inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
