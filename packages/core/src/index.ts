@@ -4,7 +4,7 @@ export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } 
 export type { WalErrorCode, WireError } from './errors.js';
 export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } from './format/format.js';
 export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './format/body-writer.js';
-export { isJsonValue } from './format/json-scan.js';
+export { isJsonValue, skipString, skipNumber, skipLiteral } from './format/json-scan.js';
 export type { WalEvent, WalEventType, WalRecord } from './format/format.js';
 export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';

@@ -146,12 +146,17 @@ function openRead(path: string): number | undefined {
   }
 }
 
-/** Last seq kept by the active file `path` as recovery would leave it (read-only); -1 when it has none. */
+/**
+ * Last seq of the active file `path` (read-only), -1 when it has none: what recovery keeps,
+ * judging only holes at the very end (quick: O(last line), as often as a shipper samples
+ * it). A hole further back, followed by lines, can only make it higher than what the next
+ * open keeps, never lower: a seq floor taken from it never reuses one.
+ */
 export function lastSeqOfFile(path: string): number {
   const fd = openRead(path);
   if (fd === undefined) return -1;
   try {
-    return recoverTail(fd, path, { truncate: false }).lastSeq;
+    return recoverTail(fd, path, { truncate: false, quick: true }).lastSeq;
   } finally {
     fsSeam.closeSync(fd);
   }
