@@ -118,10 +118,12 @@ export interface CleanupOptions extends LockOptions {
   now?: number | undefined;
 }
 
-/** Where a line that does not parse was found. */
+/** Where a line that is not a record was found. */
 export interface BadLine {
   file: string;
   offset: number;
+  /** Set when the line carries a crc32c field that does not match (it may well parse): the stored and the computed value, 8 hex digits each. */
+  checksum?: { expected: string; actual: string };
 }
 
 /** What cleanup did. */

@@ -84,7 +84,9 @@ export class ActiveFile {
       return;
     }
     if (fsSeam.fstatSync(this.fd).size !== this.size) {
-      const tail = recoverTail(this.fd, this.path, { truncate: true });
+      // quick: no power cut can have happened since this process opened the file, so only a
+      // crashed writer's partial line can be torn; the full window scan stays on open.
+      const tail = recoverTail(this.fd, this.path, { truncate: true, quick: true });
       this.tornBytes += tail.tornBytes;
       this.size = tail.size;
       this.nextSeq = nextSeqFor(this.path, tail.lastSeq);

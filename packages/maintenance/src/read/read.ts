@@ -149,7 +149,7 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
         return;
       }
       for (;;) {
-        active.rewindHeld();
+        active.settle(st);
         if (!(await sleep(pollMs, signal))) return;
         // stat the name before the fd: once renamed, the old file no longer grows, so the
         // size read after the rename is final.
