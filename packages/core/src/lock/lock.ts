@@ -24,7 +24,7 @@
 // somebody does. The hint is only a hint: a stale one costs the holder one early release.
 import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
-import { WalError } from '../errors.js';
+import { WalError, fromFsError } from '../errors.js';
 import type { LockBoard } from './lock-board.js';
 import { OWNER_STAMP, removeIfOwnerDead } from './lock-owner.js';
 
@@ -96,7 +96,7 @@ export class PathLock {
       } as lockfile.LockOptions);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
-      throw new WalError('EIO', `cannot create lock ${this.#lockDir}: ${(err as Error).message}`, { path: this.#path, cause: err });
+      throw fromFsError(err, this.#lockDir, 'creating the lock');
     } finally {
       this.#acquiring = false;
     }

@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { fsSeam, readFully } from '../util/fs-seam.js';
-import { WalError } from '../errors.js';
+import { WalError, fromFsError } from '../errors.js';
 import { parseLine } from '../format/format.js';
 import { rotatedIndexes, segmentPath, readMetaNextSeq } from '../segments/segments.js';
 
@@ -140,7 +140,7 @@ export function lastSeqOfFile(path: string): number {
     fd = fsSeam.openSync(path, constants.O_RDONLY);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw new WalError('EIO', `cannot open ${path}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, path, 'open');
   }
   try {
     return recoverTail(fd, path, { truncate: false }).lastSeq;

@@ -4,7 +4,7 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire } from '../errors.js';
+import { WalError, toWire, fromFsError } from '../errors.js';
 import { Clients, type Client } from './clients.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from '../format/frame.js';
@@ -85,7 +85,7 @@ export class Writer {
     this.#opts = opts;
     this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
     this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
-    this.#file = new ActiveFile(path);
+    this.#file = new ActiveFile(path, opts.mode);
     this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
@@ -96,9 +96,11 @@ export class Writer {
     await w.#lock.acquire();
     try {
       w.#file.open();
-    } finally {
-      if (opts.lock === 'batch') w.#lock.release();
+    } catch (err) {
+      w.#lock.release(); // 'exclusive' too: a writer that never opened holds nothing
+      throw err;
     }
+    if (opts.lock === 'batch') w.#lock.release();
     w.#stats.durableSeq = w.#file.nextSeq - 1;
     return w;
   }
@@ -219,7 +221,7 @@ export class Writer {
       if (take.length > 0) this.#commit(take);
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
-      this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
+      this.#failStop(fromFsError(err, this.#file.path, 'the write cycle'), take);
     } finally {
       if (this.#opts.lock === 'batch' && lock.takeWaiterHint()) {
         lock.release();
@@ -321,7 +323,7 @@ export class Writer {
       const file = this.#file;
       const rotated = file.size > 0;
       if (rotated) {
-        shiftSegments(file.path, keep, file.nextSeq);
+        shiftSegments(file.path, keep, file.nextSeq, file.mode);
         file.closeFd();
         file.open();
         this.#clock?.reset();
@@ -330,7 +332,7 @@ export class Writer {
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
-      const e = err instanceof WalError ? err : new WalError('EIO', `rotation failed: ${(err as Error).message}`, { path: this.#file.path, cause: err });
+      const e = fromFsError(err, this.#file.path, 'rotation');
       for (const r of requests) r.reject(e);
       throw e;
     }
