@@ -25,7 +25,7 @@ const hosts = new Map<string, WriterHost>();
 const live = new Set<WriterHost>();
 
 /**
- * At exit (after the clients' flushSync): removes the lock directories this thread's
+ * At exit (after the clients' flushSync): removes the locks this thread's
  * writer threads hold, which would otherwise outlive the process and make the next opener
  * wait lockStaleMs. Called by the client's exit hook; see lock-board.ts.
  */
