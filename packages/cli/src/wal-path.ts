@@ -57,7 +57,8 @@ function kind(st: Stats): string {
 const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.meta$/, 'the .meta file (next seq) of the WAL'],
   [/^(.+)\.meta\.tmp-\d+-[0-9a-z]+$/, 'a temp file of the .meta of the WAL'],
-  [/^(.+)\.lock$/, 'the lock directory of the WAL'],
+  [/^(.+)\.lock$/, 'the lock of the WAL'],
+  [/^(.+)\.lock\.tmp-\d+-[0-9a-f]+$/, 'a temp file of the lock of the WAL'],
   [/^(.+)\.lock\.want$/, 'the lock-wanted hint of the WAL'],
   [/^(.+)\.cleanup-\d+-[0-9a-f]+\.tmp$/, 'a temp file of a cleanup of the WAL'],
   // issue 13: gzip of a rotated segment, and the consumer cursors' directory
