@@ -68,11 +68,11 @@ const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.ship$/, "the shippers' checkpoint directory of the WAL"],
 ];
 
-/** True for a small regular file holding `{"next_seq":N}` (and the WAL id), what core writes to `{path}.meta`. */
+/** True for a small regular file holding `{"next_seq":N}` (and the WAL id), what core writes to `{path}.meta` (space-padded when updated in place on a full disk). */
 function looksLikeMeta(p: string): boolean {
   try {
     const st = statSync(p);
-    return st.isFile() && st.size < 256 && /^\{"next_seq":\d+(,"id":"[0-9a-f]{32}")?\}\n?$/.test(readFileSync(p, 'utf8'));
+    return st.isFile() && st.size < 256 && /^\{"next_seq":\d+(,"id":"[0-9a-f]{32}")?\} *\n?$/.test(readFileSync(p, 'utf8'));
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@ import { readdirSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fsSeam, fsyncDir, readFully, type FsSeam } from '../util/fs-seam.js';
-import { WalError } from '../errors.js';
+import { WalError, isNoSpace } from '../errors.js';
 
 export function segmentPath(path: string, index: number): string {
   return index === 0 ? path : `${path}.${index}`;
@@ -127,7 +127,10 @@ function writeAll(io: MetaIo, fd: number, buf: Buffer): void {
  * temp file, fsync, rename, dir fsync. The temp file gets `mode` (exactly: fchmod), else
  * the mode of the `.meta` it replaces, else that of the active file (so a log made 0600
  * stays 0600 whichever process updates it), else the default less the umask. A failure
- * removes the temp file.
+ * removes the temp file. Out of space (ENOSPC, EDQUOT), the update is instead written
+ * over the old `.meta` in place, within the block it already has (rewriteMetaInPlace):
+ * that needs no new block, so rotate, cleanup and retention can record the next seq and
+ * go on to free space on a full disk.
  */
 function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam, mode?: number): void {
   const p = metaPath(path);
@@ -150,6 +153,7 @@ function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam, mode?: number)
       try { io.closeSync(fd); } catch { /* being thrown away */ }
     }
     try { io.unlinkSync(tmp); } catch { /* never created, or renamed */ }
+    if (isNoSpace(err) && rewriteMetaInPlace(p, text, io)) return;
     throw err;
   }
   const dfd = io.openSync(dirname(path), constants.O_RDONLY);
@@ -164,6 +168,34 @@ function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam, mode?: number)
 function modeOf(p: string): number | undefined {
   const st = fsSeam.statSync(p);
   return st === undefined ? undefined : st.mode & 0o7777;
+}
+
+/**
+ * Writes `text` over `.meta` at offset 0, padded with spaces to at least its old length (a
+ * shorter text would leave old bytes behind), then fsyncs it. Only when the file's
+ * allocated blocks already hold the new length: then the write needs no free space. False
+ * (nothing written) when there is no `.meta` or its blocks are too small. The update is
+ * one write of well under 512 bytes at offset 0, inside the first sector, which a disk
+ * writes whole or not at all (PostgreSQL's pg_control relies on the same); the usual path
+ * (temp file and rename) does not rely on it.
+ */
+function rewriteMetaInPlace(p: string, text: string, io: MetaIo): boolean {
+  let fd: number;
+  try {
+    fd = io.openSync(p, constants.O_WRONLY);
+  } catch {
+    return false;
+  }
+  try {
+    const st = io.fstatSync(fd);
+    const len = Math.max(text.length + 1, st.size);
+    if (!st.isFile() || len > 512 || len > st.blocks * 512) return false;
+    writeAll(io, fd, Buffer.from(`${text.padEnd(len - 1, ' ')}\n`));
+    io.fsyncSync(fd);
+    return true;
+  } finally {
+    io.closeSync(fd);
+  }
 }
 
 /** The next seq recorded in `{path}.meta`, or 0. */

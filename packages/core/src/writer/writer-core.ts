@@ -4,7 +4,7 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire, fromFsError } from '../errors.js';
+import { WalError, toWire, fromFsError, isNoSpace } from '../errors.js';
 import { Clients, type Client } from './clients.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from '../format/frame.js';
@@ -213,15 +213,26 @@ export class Writer {
     // listener above only has to wake an idle writer).
     this.#clients.drain(this.#onMessageFn);
     const take = this.#take();
+    let answered = false;
     try {
       this.#file.revalidate();
       if (this.#t) this.#t[1] = absNow();
       // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
       if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#commit(take);
+      answered = true;
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
-      this.#failStop(fromFsError(err, this.#file.path, 'the write cycle'), take);
+      const e = fromFsError(err, this.#file.path, 'the write cycle');
+      // Out of space while reopening or rotating: nothing unwritten was acked and no line is
+      // half written (#write answers its own ENOSPC), so reject this batch and go on; the next
+      // cycle reopens the file, and appends succeed again once there is room.
+      if (isNoSpace(e) && !(err as { fatal?: boolean }).fatal) {
+        this.#file.closeFd();
+        if (!answered) this.#nack(take, e);
+      } else {
+        this.#failStop(e, take);
+      }
     } finally {
       if (this.#opts.lock === 'batch' && lock.takeWaiterHint()) {
         lock.release();
@@ -324,11 +335,13 @@ export class Writer {
       const rotated = file.size > 0;
       if (rotated) {
         shiftSegments(file.path, keep, file.nextSeq, file.mode);
-        file.closeFd();
-        file.open();
         this.#clock?.reset();
         this.#stats.rotations += 1;
-        this.#retention?.apply(Math.floor(Date.now() / 1000)); // still under the lock (see writer-retention.ts)
+        // Still under the lock (see writer-retention.ts); before reopening, so that on a full
+        // disk the space is freed even if making the new file fails.
+        this.#retention?.apply(Math.floor(Date.now() / 1000));
+        file.closeFd();
+        file.open();
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
