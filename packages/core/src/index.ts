@@ -27,6 +27,7 @@ export type { GzMeta } from './segments/gz-format.js';
 export { peekTs, nextNewline, lineKeys, strictLineKeys, lastLineKeys, firstLineKeys } from './recovery/segment-tail.js';
 export type { LineKeys } from './recovery/segment-tail.js';
 export { tempPath, alive, listTemps, sweepTemps } from './segments/temp-files.js';
+export { modeOf, walFileMode } from './segments/file-mode.js';
 export { CURSOR_NAME_RE, cursorsDir, checkCursorName, parseCursorFile, readCursorSync } from './segments/cursor-files.js';
 export { planRetention } from './retention/retention-plan.js';
 export type { SegmentFacts, RetentionPlan, RetentionPolicy } from './retention/retention-plan.js';

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fsSeam, fsyncDir, readFully, type FsSeam } from '../util/fs-seam.js';
 import { WalError, isNoSpace } from '../errors.js';
+import { modeOf } from './file-mode.js';
 
 export function segmentPath(path: string, index: number): string {
   return index === 0 ? path : `${path}.${index}`;
@@ -162,12 +163,6 @@ function writeMeta(path: string, meta: Meta, io: MetaIo = fsSeam, mode?: number)
   } finally {
     io.closeSync(dfd);
   }
-}
-
-/** The permission bits of `p`, undefined when it does not exist. */
-function modeOf(p: string): number | undefined {
-  const st = fsSeam.statSync(p);
-  return st === undefined ? undefined : st.mode & 0o7777;
 }
 
 /**

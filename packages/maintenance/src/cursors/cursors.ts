@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WalError, CURSOR_NAME_RE, checkCursorName, cursorsDir, parseCursorFile, fromFsError } from '@threadwal/core';
+import { WalError, CURSOR_NAME_RE, checkCursorName, cursorsDir, parseCursorFile, fromFsError, modeOf, walFileMode, resolveWalPath } from '@threadwal/core';
 import { alive } from '@threadwal/core';
 
 /** One cursor as stored. */
@@ -123,8 +123,11 @@ async function write(path: string, file: string, name: string, seq: number): Pro
     if (made !== undefined) await fsyncPath(dirname(dir));
     await sweep(dir, name, file);
     const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, 'wx', 0o644);
+    // The cursor keeps its mode, a new one takes the WAL's (core's file-mode.ts).
+    const mode = modeOf(file) ?? walFileMode(resolveWalPath(path));
+    const fh = await open(tmp, 'wx', mode ?? 0o644);
     try {
+      if (mode !== undefined) await fh.chmod(mode);
       await fh.writeFile(`${JSON.stringify({ cursor: name, seq, ts: Date.now() })}\n`);
       await fh.sync();
     } catch (err) {

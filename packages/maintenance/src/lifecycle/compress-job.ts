@@ -7,7 +7,7 @@
 // again. A crash leaves the plain segment, or both (same lines; readers take the plain
 // one and the next compress removes it), never neither and never a partial `.gz` under a
 // segment's name.
-import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, renameSync, unlinkSync, statSync, constants } from 'node:fs';
+import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, fchmodSync, fstatSync, renameSync, unlinkSync, statSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { fsyncDir, fromFsError, isNoSpace, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
@@ -96,10 +96,17 @@ async function writeGzip(seg: SegmentFile, tmp: string, level: number, ctx: JobC
   const last = lastLineKeys(seg.fd, seg.size);
   const header = gzipHeader({ firstSeq: first?.seq ?? -1, lastSeq: last?.seq ?? -1, lastTs: last?.ts ?? -1, bytes: seg.size });
   let out: number;
+  const mode = fstatSync(seg.fd).mode & 0o7777; // the compressed segment keeps the plain one's mode
   try {
-    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   } catch (err) {
     throw fromFsError(err, tmp, 'create');
+  }
+  try {
+    fchmodSync(out, mode); // exactly: the umask of this process does not apply
+  } catch (err) {
+    closeSync(out);
+    throw fromFsError(err, tmp, 'chmod');
   }
   let written = 0;
   let unsynced = 0;
