@@ -57,7 +57,7 @@ export function fromWire(wire: WireError): WalError {
  * The errnos that reach `WalError.code` as themselves, each with what to do about it. Any
  * other errno (EIO, EBADF, ...) becomes the caller's fallback code (EIO unless told), its
  * errno still in the message and in `cause.code`. ENFILE (the system's table is full) is
- * reported as EMFILE: the remedy is the same.
+ * reported as EMFILE and EPERM as EACCES (the remedy is the same), ENAMETOOLONG as EINVAL.
  */
 const ERRNO_HINTS: Partial<Record<string, { code: WalErrorCode; hint: string }>> = {
   ENOSPC: { code: 'ENOSPC', hint: 'the filesystem is full: free space (applyRetention or cleanup delete old segments); appends succeed again once there is room' },
@@ -69,6 +69,7 @@ const ERRNO_HINTS: Partial<Record<string, { code: WalErrorCode; hint: string }>>
   EROFS: { code: 'EROFS', hint: 'the filesystem is mounted read-only: remount it read-write or choose another path' },
   EMFILE: { code: 'EMFILE', hint: 'this process has too many open files: close some, or raise the limit (ulimit -n)' },
   ENFILE: { code: 'EMFILE', hint: 'the system has too many open files: close some, or raise fs.file-max' },
+  ENAMETOOLONG: { code: 'EINVAL', hint: 'the path or a name in it is too long: choose a shorter one' },
 };
 
 /** The WalError code a Node errno maps to (undefined: not one of ERRNO_HINTS). */

@@ -44,6 +44,7 @@ test('fromFsError: the errnos an operator can act on become the code, with what 
     ['ENOSPC', 'ENOSPC', /free space/], ['EDQUOT', 'EDQUOT', /quota/], ['EISDIR', 'EISDIR', /directory/],
     ['ENOTDIR', 'ENOTDIR', /fix the path/], ['EACCES', 'EACCES', /write access/], ['EPERM', 'EACCES', /write access/],
     ['EROFS', 'EROFS', /read-only/], ['EMFILE', 'EMFILE', /ulimit/], ['ENFILE', 'EMFILE', /file-max/],
+    ['ENAMETOOLONG', 'EINVAL', /too long/],
     ['EIO', 'EIO', /injected/], ['EBADF', 'EIO', /injected/], ['ENOENT', 'EIO', /injected/],
   ] as const;
   for (const [code, want, says] of cases) {
