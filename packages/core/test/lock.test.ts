@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -297,6 +298,26 @@ test('a lock directory made by an older threadwal is respected while fresh and r
   assert.ok(statSync(`${path}.lock`).isFile());
   b.release();
   assert.not.ok(existsSync(`${path}.lock`));
+});
+
+test('on a filesystem without hard links (link fails EPERM) the lock is created directly, still stamped', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const cjs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const real = cjs.linkSync;
+  cjs.linkSync = () => { throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }); };
+  syncBuiltinESMExports();
+  try {
+    const a = new PathLock(path, STALE_MS, 1000);
+    await a.acquire();
+    assert.ok(statSync(`${path}.lock`).isFile());
+    assert.is(stampedPid(statSync(`${path}.lock`).atimeMs), process.pid);
+    assert.not.ok(new PathLock(path, STALE_MS, 1000).tryAcquireSync(), 'still exclusive');
+    a.release();
+    assert.equal(readdirSync(dirname(path)), []);
+  } finally {
+    cjs.linkSync = real;
+    syncBuiltinESMExports();
+  }
 });
 
 test('withLock holds the lock while fn runs and releases it after, even when fn throws', async () => {

@@ -10,7 +10,10 @@
 // after: a kill between the two left a lock nobody could judge, and the next process waited
 // lockStaleMs (issue 22: ~9 s restarts after 3 of 45 power cuts). An empty file also needs
 // no data block, so the lock can still be taken on a full disk (a directory needs one).
-// This module loads only node:fs: the lock board (main thread) uses it too.
+// On a filesystem without hard links (vfat, some FUSE and SMB mounts: link fails EPERM,
+// ENOTSUP, ENOSYS) the lock is created directly with O_EXCL and stamped right after: the
+// old window (a kill in between leaves an unstamped lock, judged by staleness) returns
+// there only. This module loads only node:fs: the lock board (main thread) uses it too.
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,13 +42,31 @@ export function createLock(lockPath: string, atime: number): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.linkSync(tmp, lockPath);
+    try {
+      fs.linkSync(tmp, lockPath);
+    } catch (err) {
+      if (!NO_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      createDirectly(lockPath, atime);
+    }
   } finally {
     try {
       fs.unlinkSync(tmp);
     } catch {
       // a sweep of a later process removes it
     }
+  }
+}
+
+/** What link(2) says on a filesystem that has no hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/** Without hard links: O_EXCL (EEXIST when held), then the stamp. */
+function createDirectly(lockPath: string, atime: number): void {
+  const fd = fs.openSync(lockPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+  try {
+    fs.futimesSync(fd, atime, new Date());
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
