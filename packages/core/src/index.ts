@@ -1,6 +1,6 @@
 // @threadwal/core: the on-disk format, recovery, segments and the writer thread's handle.
 // The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
-export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
+export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError, isNoSpace } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
 export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } from './format/format.js';
 export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './format/body-writer.js';
@@ -31,6 +31,7 @@ export type { GzMeta } from './segments/gz-format.js';
 export { peekTs, nextNewline, lineKeys, strictLineKeys, lastLineKeys, firstLineKeys } from './recovery/segment-tail.js';
 export type { LineKeys } from './recovery/segment-tail.js';
 export { tempPath, alive, listTemps, sweepTemps } from './segments/temp-files.js';
+export { modeOf, walFileMode } from './segments/file-mode.js';
 export { CURSOR_NAME_RE, cursorsDir, checkCursorName, parseCursorFile, readCursorSync } from './segments/cursor-files.js';
 export { planRetention } from './retention/retention-plan.js';
 export type { SegmentFacts, RetentionPlan, RetentionPolicy } from './retention/retention-plan.js';

@@ -41,6 +41,15 @@ export interface WriterOptions {
   retention?: RetentionOptions | undefined;
   /** `'crc32c'`: end each line with a `"crc32c"` checksum field that readWal and verify check. Default off. */
   checksum?: 'crc32c' | false | undefined;
+  /**
+   * Permissions of the files the writer creates (the active file, on first open and at every
+   * rotation, and `.meta`), e.g. `0o600`, set exactly (the umask does not apply). Every other
+   * file of the log (rotated and compressed segments, rewritten segments, cursor and ship
+   * checkpoint files, all temp files) takes the mode of the file it replaces or derives
+   * from, so it spreads from here. An existing file keeps its mode. Default: 0o644 less the
+   * umask, as fs.open.
+   */
+  mode?: number | undefined;
   /** Tests only: URL or path of a module exporting `install(seam)`, loaded in the writer thread. */
   faultInjection?: string | undefined;
 }
@@ -58,10 +67,12 @@ export interface ResolvedWriterOptions {
   retention?: RetentionPolicy | undefined;
   /** Present only when on. */
   checksum?: 'crc32c' | undefined;
+  /** Present only when given. */
+  mode?: number | undefined;
 }
 
 /** Every key of WriterOptions, for the unknown-key check. */
-export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'retention', 'checksum', 'faultInjection'] as const;
+export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'rotate', 'retention', 'checksum', 'mode', 'faultInjection'] as const;
 const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc'] as const;
 // Compile-time: a WriterOptions field missing from WRITER_OPTION_KEYS would be refused as unknown.
 type MissingWriterKey = Exclude<keyof WriterOptions, (typeof WRITER_OPTION_KEYS)[number]>;
@@ -120,6 +131,8 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
   }
   const checksum = o.checksum ?? false;
   if (checksum !== false && checksum !== 'crc32c') throw bad('checksum', "'crc32c' or false", checksum);
+  const mode = o.mode;
+  if (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)) throw bad('mode', 'an integer 0..0o777 (permission bits, e.g. 0o600)', mode);
   const faultInjection = o.faultInjection;
   if (faultInjection !== undefined && typeof faultInjection !== 'string') throw bad('faultInjection', 'a string', faultInjection);
   return {
@@ -128,5 +141,6 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
     faultInjection,
     ...(retention ? { retention } : {}),
     ...(checksum ? { checksum } : {}),
+    ...(mode !== undefined ? { mode } : {}),
   };
 }

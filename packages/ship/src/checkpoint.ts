@@ -7,6 +7,7 @@ import { open, rename, readFile, mkdir, unlink } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { modeOf, walFileMode } from '@threadwal/core';
 
 export interface CheckpointState {
   /** The WAL this checkpoint belongs to (its `.meta` id). */
@@ -59,8 +60,11 @@ export class FileCheckpoint implements Checkpoint {
   #committed = -1;
   #dirMade = false;
 
+  readonly #walPath: string;
+
   constructor(walPath: string, name: string) {
     this.path = checkpointPath(walPath, name);
+    this.#walPath = walPath;
   }
 
   async load(): Promise<CheckpointState | undefined> {
@@ -84,8 +88,11 @@ export class FileCheckpoint implements Checkpoint {
       this.#dirMade = true;
     }
     const tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fh = await open(tmp, 'wx', 0o644);
+    // The checkpoint keeps its mode, a new one takes the WAL's (core's file-mode.ts).
+    const mode = modeOf(this.path) ?? walFileMode(this.#walPath);
+    const fh = await open(tmp, 'wx', mode ?? 0o644);
     try {
+      if (mode !== undefined) await fh.chmod(mode);
       await fh.writeFile(`${JSON.stringify({ v: 1, ...state })}\n`);
       await fh.datasync();
     } catch (err) {

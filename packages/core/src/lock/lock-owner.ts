@@ -1,4 +1,4 @@
-// Who holds a lock directory, stamped in its atime, so a waiter can take over at once from
+// Who holds the lock, stamped in its atime, so a waiter can take over at once from
 // a holder that is dead (SIGKILL, or a signal with no handler, runs no exit hook) instead
 // of waiting lockStaleMs for proper-lockfile's mtime-based staleness.
 //
@@ -8,9 +8,10 @@
 // A waiter takes over only when the stamp decodes to this host and namespace, the pid is
 // not ours, and kill(pid, 0) says ESRCH; anything else (a stamp it cannot read, a live or
 // foreign pid) leaves proper-lockfile's staleness to decide. The writer's fence (inode and
-// birth time of the lock directory before every write) still guards against a mistake.
+// birth time of the lock before every write) still guards against a mistake.
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
+import { removeLock } from './lock-file.js';
 
 const TAG_SCALE = 2 ** 16; // steps of ~15 us: timestamps round-trip at microsecond precision
 const MAX_PID = 2 ** 22;
@@ -63,7 +64,7 @@ export function removeIfOwnerDead(lockDir: string): boolean {
   const again = fs.statSync(lockDir, { throwIfNoEntry: false });
   if (!again || again.ino !== st.ino || again.birthtimeMs !== st.birthtimeMs) return false; // replaced meanwhile
   try {
-    fs.rmdirSync(lockDir);
+    removeLock(lockDir);
     return true;
   } catch {
     return false;

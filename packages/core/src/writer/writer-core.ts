@@ -4,7 +4,7 @@
 // queued, up to maxBatchBytes, as one write and one fdatasync. No timer is on the latency
 // path: an idle writer starts a cycle one setImmediate after a batch arrives.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire } from '../errors.js';
+import { WalError, toWire, fromFsError, isNoSpace } from '../errors.js';
 import { Clients, type Client } from './clients.js';
 import { ActiveFile } from './log-file.js';
 import { Framer } from '../format/frame.js';
@@ -85,7 +85,7 @@ export class Writer {
     this.#opts = opts;
     this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
     this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
-    this.#file = new ActiveFile(path);
+    this.#file = new ActiveFile(path, opts.mode);
     this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
@@ -96,9 +96,11 @@ export class Writer {
     await w.#lock.acquire();
     try {
       w.#file.open();
-    } finally {
-      if (opts.lock === 'batch') w.#lock.release();
+    } catch (err) {
+      w.#lock.release(); // 'exclusive' too: a writer that never opened holds nothing
+      throw err;
     }
+    if (opts.lock === 'batch') w.#lock.release();
     w.#stats.durableSeq = w.#file.nextSeq - 1;
     return w;
   }
@@ -211,15 +213,26 @@ export class Writer {
     // listener above only has to wake an idle writer).
     this.#clients.drain(this.#onMessageFn);
     const take = this.#take();
+    let answered = false;
     try {
       this.#file.revalidate();
       if (this.#t) this.#t[1] = absNow();
       // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
       if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#commit(take);
+      answered = true;
       if (!this.#failed) this.#maybeRotate();
     } catch (err) {
-      this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
+      const e = fromFsError(err, this.#file.path, 'the write cycle');
+      // Out of space while reopening or rotating: nothing unwritten was acked and no line is
+      // half written (#write answers its own ENOSPC), so reject this batch and go on; the next
+      // cycle reopens the file, and appends succeed again once there is room.
+      if (isNoSpace(e) && !(err as { fatal?: boolean }).fatal) {
+        this.#file.closeFd();
+        if (!answered) this.#nack(take, e);
+      } else {
+        this.#failStop(e, take);
+      }
     } finally {
       if (this.#opts.lock === 'batch' && lock.takeWaiterHint()) {
         lock.release();
@@ -321,16 +334,18 @@ export class Writer {
       const file = this.#file;
       const rotated = file.size > 0;
       if (rotated) {
-        shiftSegments(file.path, keep, file.nextSeq);
-        file.closeFd();
-        file.open();
+        shiftSegments(file.path, keep, file.nextSeq, file.mode);
         this.#clock?.reset();
         this.#stats.rotations += 1;
-        this.#retention?.apply(Math.floor(Date.now() / 1000)); // still under the lock (see writer-retention.ts)
+        // Still under the lock (see writer-retention.ts); before reopening, so that on a full
+        // disk the space is freed even if making the new file fails.
+        this.#retention?.apply(Math.floor(Date.now() / 1000));
+        file.closeFd();
+        file.open();
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
-      const e = err instanceof WalError ? err : new WalError('EIO', `rotation failed: ${(err as Error).message}`, { path: this.#file.path, cause: err });
+      const e = fromFsError(err, this.#file.path, 'rotation');
       for (const r of requests) r.reject(e);
       throw e;
     }

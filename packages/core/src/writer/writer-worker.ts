@@ -7,7 +7,8 @@ import { expose } from 'comlink';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { Writer } from './writer-core.js';
 import { LockBoard } from '../lock/lock-board.js';
-import { WalError, toWire } from '../errors.js';
+import { fromFsError, toWire } from '../errors.js';
+import { checkWalFile } from '../segments/file-kind.js';
 import { fsSeam, type FaultInstaller } from '../util/fs-seam.js';
 import { TRACE, threadTrace } from './trace.js';
 import { assertNever, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from '../protocol.js';
@@ -26,9 +27,11 @@ async function main(): Promise<void> {
   }
   let writer: Writer;
   try {
+    // A FIFO, socket, device or directory is refused before the lock or .meta is made.
+    checkWalFile(data.path);
     writer = await Writer.open(data.path, data.options, new LockBoard(data.lockBoard));
   } catch (err) {
-    const e = err instanceof WalError ? err : new WalError('EIO', `cannot open ${data.path}: ${String(err)}`, { path: data.path, cause: err });
+    const e = fromFsError(err, data.path, 'opening the WAL');
     send({ type: 'open-failed', error: toWire(e) });
     // A client that attached before the open failed (connectNow) may be blocked in flushSync,
     // at exit even, where the host cannot tell it: wake it with its SAB marked dead

@@ -3,7 +3,7 @@
 // real path per thread that calls openWriter; it never imports the worker entry.
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
-import { WalError, fromWire } from '../errors.js';
+import { WalError, fromWire, fromFsError } from '../errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { LockBoard } from '../lock/lock-board.js';
 import { resolveWalPath } from '../segments/wal-path.js';
@@ -25,7 +25,7 @@ const hosts = new Map<string, WriterHost>();
 const live = new Set<WriterHost>();
 
 /**
- * At exit (after the clients' flushSync): removes the lock directories this thread's
+ * At exit (after the clients' flushSync): removes the locks this thread's
  * writer threads hold, which would otherwise outlive the process and make the next opener
  * wait lockStaleMs. Called by the client's exit hook; see lock-board.ts.
  */
@@ -71,8 +71,7 @@ export function openWriterNow(path: string, options: WriterOptions = {}, resolve
   try {
     key = canonicalWalPath(path);
   } catch (err) {
-    if (err instanceof WalError) throw err;
-    throw new WalError('EIO', `cannot create the directory of ${path}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, path, 'creating the directory of the WAL');
   }
   let host = hosts.get(key);
   if (!host) {

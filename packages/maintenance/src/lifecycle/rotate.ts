@@ -24,7 +24,7 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const abs = walTarget(path, { allowMissing: true });
   // The seed's rotate returns Ok on a missing file (only its cleanup errors): nothing is
   // created, not even the lock.
-  if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0 };
+  if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 };
   const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
   // Retention first: no point compressing what it is about to delete.
   if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);
