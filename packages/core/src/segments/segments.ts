@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fsSeam, fsyncDir, readFully, type FsSeam } from '../util/fs-seam.js';
 import { WalError } from '../errors.js';
+import { DROPPED_FSYNC } from '../util/test-switches.js';
 
 export function segmentPath(path: string, index: number): string {
   return index === 0 ? path : `${path}.${index}`;
@@ -187,5 +188,5 @@ export function shiftSegments(path: string, maxRotations: number, nextSeq: numbe
   }
   const fd = fsSeam.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o644);
   fsSeam.closeSync(fd);
-  fsyncDir(dirname(path));
+  if (DROPPED_FSYNC !== 'rotate-dir') fsyncDir(dirname(path));
 }

@@ -7,6 +7,7 @@ import { WalError, fromFsError } from '../errors.js';
 import { recoverTail, nextSeqFor, type RecoveryCut } from '../recovery/recover.js';
 import { ensureWalId } from '../segments/segments.js';
 import type { Durability } from '../options.js';
+import { DROPPED_FSYNC } from '../util/test-switches.js';
 
 const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND;
 
@@ -50,7 +51,7 @@ export class ActiveFile {
     this.#ino = st.ino;
     // An empty file may be one we just created: make its directory entry durable.
     this.created = st.size === 0;
-    if (this.created) fsyncDir(dir);
+    if (this.created && DROPPED_FSYNC !== 'rotate-dir') fsyncDir(dir);
     let tail;
     try {
       tail = recoverTail(this.fd, this.path, { truncate: true });
@@ -121,7 +122,7 @@ export class ActiveFile {
 
   /** fdatasync/fsync. A failure is fail-stop: the caller must not retry on this fd. */
   makeDurable(mode: Durability): void {
-    if (mode === 'none') return;
+    if (mode === 'none' || DROPPED_FSYNC === 'ack') return;
     try {
       if (mode === 'fsync') fsSeam.fsyncSync(this.fd);
       else fsSeam.fdatasyncSync(this.fd);
