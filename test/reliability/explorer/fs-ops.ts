@@ -1,0 +1,410 @@
+// Crash-state explorer, step 2: completed system calls → the persistent operations on the
+// files and directories under one root (the workload's directory), with the workload's own
+// markers in the same order. It replays the calls on a model of the namespace (directory
+// inode → name → inode) and of open file descriptions (per process: inode, O_APPEND,
+// offset), so every write becomes "these bytes at this offset of inode N", whatever name
+// the file has by then. Calls outside the root are ignored; a call on the root's files that
+// this model does not know (mmap writes, copy_file_range, link, io_uring…) throws, so an
+// operation can never silently go missing from the states.
+import { posix } from 'node:path';
+import { fdArg, pathArg, strArg, iovArg, retNum, type Syscall } from './trace-parse.js';
+
+export type Op =
+  /** A new inode linked as `name` in directory `dir` (O_CREAT that created, mkdir). */
+  | { k: 'link'; dir: number; name: string; ino: number; isDir: boolean }
+  /** rename within one directory; replaces `to` if it exists. */
+  | { k: 'rename'; dir: number; from: string; to: string }
+  /** unlink or rmdir. */
+  | { k: 'unlink'; dir: number; name: string }
+  | { k: 'write'; ino: number; off: number; data: Buffer }
+  | { k: 'trunc'; ino: number; len: number }
+  /** fsync/fdatasync: a file's data and size, or a directory's entries, are durable. */
+  | { k: 'sync'; ino: number }
+  /** A `@@TW …` line the workload wrote to stdout. */
+  | { k: 'marker'; text: string };
+
+export interface OpsTrace {
+  ops: Op[];
+  /** For messages: what each op was (`write wal @120+51 (pid 123)`). */
+  what: string[];
+  /** Inode ids of directories (the root is 0). */
+  dirs: Set<number>;
+  /** Every inode (files and directories). */
+  inodes: number;
+  /** Overlapping calls applied in the order their results require rather than the order printed. */
+  reordered: number;
+}
+
+const ROOT = 0;
+const MARK = '@@TW ';
+const O_CREAT = /\bO_CREAT\b/;
+const O_TRUNC = /\bO_TRUNC\b/;
+const O_APPEND = /\bO_APPEND\b/;
+const O_DIRECTORY = /\bO_DIRECTORY\b/;
+
+/** Calls this model handles. Anything else touching the root throws (see UNMODELED). */
+export const TRACED_SYSCALLS = [
+  'open', 'openat', 'creat', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'fsync', 'fdatasync',
+  'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir', 'ftruncate', 'truncate',
+  'close', 'lseek', 'dup', 'dup2', 'dup3', 'clone', 'clone3', 'fork', 'vfork',
+];
+/** Traced only to refuse them: their effect on the root's files is not modeled. */
+export const UNMODELED = ['link', 'linkat', 'symlink', 'symlinkat', 'fallocate', 'copy_file_range', 'sendfile', 'splice', 'sync', 'syncfs', 'sync_file_range', 'msync', 'io_uring_setup', 'io_uring_enter'];
+
+interface OpenFile {
+  ino: number;
+  append: boolean;
+  off: number;
+}
+
+/** tid → fd-table key: threads (CLONE_FILES) share their parent's table, processes get their own. */
+function fdTables(calls: readonly Syscall[]): Map<number, number> {
+  const table = new Map<number, number>();
+  const of = (tid: number): number => table.get(tid) ?? tid;
+  for (const c of calls) {
+    if (c.name !== 'clone' && c.name !== 'clone3' && c.name !== 'fork' && c.name !== 'vfork') continue;
+    const child = retNum(c.ret);
+    if (child <= 0) continue;
+    const shared = c.args.some((a) => /CLONE_FILES/.test(a));
+    table.set(child, shared ? of(c.tid) : child);
+  }
+  return table;
+}
+
+/** Whether an argument names a path under the root (as a string or an fd decoration). */
+function touchesRoot(arg: string, within: (p: string) => string | undefined): boolean {
+  try {
+    if (arg.startsWith('"')) return within(pathArg(arg)) !== undefined;
+    const p = fdArg(arg).path;
+    return p !== undefined && within(p) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
+  const ops: Op[] = [];
+  const what: string[] = [];
+  const names = new Map<number, Map<string, number>>([[ROOT, new Map()]]);
+  const sizes = new Map<number, number>();
+  const dirs = new Set<number>([ROOT]);
+  let nextIno = 1;
+  const tables = fdTables(calls);
+  const fds = new Map<number, Map<number, OpenFile>>();
+
+  const within = (p: string): string | undefined => {
+    const n = posix.normalize(p);
+    if (n === root) return '';
+    return n.startsWith(`${root}/`) ? n.slice(root.length + 1) : undefined;
+  };
+  /** [parent dir inode, name] of a path under the root, or undefined when a parent is not a known directory. */
+  const parentOf = (rel: string): [number, string] | undefined => {
+    const parts = rel.split('/');
+    let dir = ROOT;
+    for (const part of parts.slice(0, -1)) {
+      const next = names.get(dir)?.get(part);
+      if (next === undefined || !dirs.has(next)) return undefined;
+      dir = next;
+    }
+    return [dir, parts.at(-1)!];
+  };
+  const inodeOf = (rel: string): number | undefined => {
+    if (rel === '') return ROOT;
+    const pn = parentOf(rel);
+    return pn ? names.get(pn[0])?.get(pn[1]) : undefined;
+  };
+  const emit = (op: Op, c: Syscall, text: string): void => {
+    ops.push(op);
+    what.push(`${text} (tid ${c.tid}, trace line ${c.line})`);
+  };
+  const table = (tid: number): Map<number, OpenFile> => {
+    const key = tables.get(tid) ?? tid;
+    let t = fds.get(key);
+    if (!t) fds.set(key, (t = new Map()));
+    return t;
+  };
+  /** Absolute path of a path argument relative to a dirfd argument. */
+  const abs = (c: Syscall, dirfdArg: string | undefined, pathA: string): string => {
+    const p = pathArg(pathA);
+    if (p.startsWith('/')) return p;
+    const base = dirfdArg === undefined ? undefined : fdArg(dirfdArg).path;
+    const dir = base;
+    if (dir === undefined) throw new Error(`relative path ${p} with no known base at trace line ${c.line}`);
+    return posix.join(dir, p);
+  };
+  const label = (ino: number): string => {
+    if (ino === ROOT) return 'the root directory';
+    for (const [d, m] of names) for (const [n, i] of m) if (i === ino) return d === ROOT ? n : `${label(d)}/${n}`;
+    return `inode ${ino}`;
+  };
+
+  const doOpen = (c: Syscall, path: string, flags: string): void => {
+    const fd = retNum(c.ret);
+    if (fd < 0) return;
+    const rel = within(path);
+    if (rel === undefined) return;
+    let ino = inodeOf(rel);
+    if (ino === undefined) {
+      if (!O_CREAT.test(flags)) throw new Error(`open of ${rel}, unknown to the model, without O_CREAT (trace line ${c.line})`);
+      const pn = parentOf(rel);
+      if (!pn) throw new Error(`create of ${rel} in an unknown directory (trace line ${c.line})`);
+      ino = nextIno++;
+      names.get(pn[0])!.set(pn[1], ino);
+      sizes.set(ino, 0);
+      emit({ k: 'link', dir: pn[0], name: pn[1], ino, isDir: false }, c, `create ${rel}`);
+    } else if (O_TRUNC.test(flags) && !dirs.has(ino) && (sizes.get(ino) ?? 0) > 0) {
+      sizes.set(ino, 0);
+      emit({ k: 'trunc', ino, len: 0 }, c, `O_TRUNC ${rel}`);
+    }
+    if (O_DIRECTORY.test(flags) && !dirs.has(ino)) throw new Error(`O_DIRECTORY open of file ${rel} (trace line ${c.line})`);
+    table(c.tid).set(fd, { ino, append: O_APPEND.test(flags), off: 0 });
+  };
+  const doWrite = (c: Syscall, fdA: string, bufs: Buffer[], pos: number | undefined): void => {
+    const n = retNum(c.ret);
+    if (n <= 0) return;
+    const { fd } = fdArg(fdA);
+    const f = table(c.tid).get(fd);
+    const data = Buffer.concat(bufs).subarray(0, n);
+    if (!f) {
+      const text = data.toString('utf8');
+      if (text.includes(MARK)) {
+        for (const line of text.split('\n')) {
+          const at = line.indexOf(MARK);
+          if (at >= 0) emit({ k: 'marker', text: line.slice(at + MARK.length) }, c, `marker ${line.slice(at)}`);
+        }
+      }
+      const p = fdArg(fdA).path;
+      if (p !== undefined && within(p) !== undefined) throw new Error(`write to ${p} through an fd the model never saw opened (trace line ${c.line})`);
+      return;
+    }
+    if (dirs.has(f.ino)) throw new Error(`write to a directory (trace line ${c.line})`);
+    const size = sizes.get(f.ino) ?? 0;
+    const off = pos ?? (f.append ? size : f.off);
+    if (pos === undefined) f.off = off + n;
+    sizes.set(f.ino, Math.max(size, off + n));
+    emit({ k: 'write', ino: f.ino, off, data }, c, `write ${label(f.ino)} @${off}+${n}`);
+  };
+  const doRename = (c: Syscall, from: string, to: string): void => {
+    if (retNum(c.ret) !== 0) return;
+    const rf = within(from);
+    const rt = within(to);
+    if (rf === undefined && rt === undefined) return;
+    if (rf === undefined || rt === undefined) throw new Error(`rename across the root's edge: ${from} -> ${to} (trace line ${c.line})`);
+    const pf = parentOf(rf);
+    const pt = parentOf(rt);
+    if (!pf || !pt) throw new Error(`rename in an unknown directory (trace line ${c.line})`);
+    if (pf[0] !== pt[0]) throw new Error(`rename across directories is not modeled: ${rf} -> ${rt} (trace line ${c.line})`);
+    const m = names.get(pf[0])!;
+    const ino = m.get(pf[1]);
+    if (ino === undefined) throw new Error(`rename of ${rf}, unknown to the model (trace line ${c.line})`);
+    if (dirs.has(ino)) throw new Error(`rename of a directory is not modeled: ${rf} (trace line ${c.line})`);
+    m.delete(pf[1]);
+    m.set(pt[1], ino);
+    emit({ k: 'rename', dir: pf[0], from: pf[1], to: pt[1] }, c, `rename ${rf} -> ${rt}`);
+  };
+  const doUnlink = (c: Syscall, path: string): void => {
+    if (retNum(c.ret) !== 0) return;
+    const rel = within(path);
+    if (rel === undefined) return;
+    const pn = parentOf(rel);
+    const m = pn ? names.get(pn[0]) : undefined;
+    if (!pn || !m?.has(pn[1])) throw new Error(`unlink of ${rel}, unknown to the model (trace line ${c.line})`);
+    m.delete(pn[1]);
+    emit({ k: 'unlink', dir: pn[0], name: pn[1] }, c, `unlink ${rel}`);
+  };
+  const doMkdir = (c: Syscall, path: string): void => {
+    if (retNum(c.ret) !== 0) return;
+    const rel = within(path);
+    if (rel === undefined || rel === '') return;
+    const pn = parentOf(rel);
+    if (!pn) throw new Error(`mkdir of ${rel} in an unknown directory (trace line ${c.line})`);
+    const ino = nextIno++;
+    dirs.add(ino);
+    names.set(ino, new Map());
+    names.get(pn[0])!.set(pn[1], ino);
+    emit({ k: 'link', dir: pn[0], name: pn[1], ino, isDir: true }, c, `mkdir ${rel}`);
+  };
+
+  /** Paths (absolute) whose directory entry a call creates, removes or renames; [] for others. */
+  const entryPaths = (c: Syscall): string[] => {
+    const a = c.args;
+    switch (c.name) {
+      case 'mkdir': case 'rmdir': case 'unlink': return [abs(c, undefined, a[0]!)];
+      case 'mkdirat': case 'unlinkat': return [abs(c, a[0], a[1]!)];
+      case 'rename': return [abs(c, undefined, a[0]!), abs(c, undefined, a[1]!)];
+      case 'renameat': case 'renameat2': return [abs(c, a[0], a[1]!), abs(c, a[2], a[3]!)];
+      case 'open': return O_CREAT.test(a[1]!) ? [abs(c, undefined, a[0]!)] : [];
+      case 'openat': return O_CREAT.test(a[2]!) ? [abs(c, a[0], a[1]!)] : [];
+      default: return [];
+    }
+  };
+  const exists = (p: string): boolean => {
+    const rel = within(p);
+    return rel !== undefined && inodeOf(rel) !== undefined;
+  };
+  /** False when a successful call contradicts the model (it must have run after a concurrent call printed later). */
+  const consistent = (c: Syscall): boolean => {
+    if (retNum(c.ret) < 0) return true;
+    const p = entryPaths(c);
+    if (p.length === 0 || within(p[0]!) === undefined) return true;
+    switch (c.name) {
+      case 'mkdir': case 'mkdirat': return !exists(p[0]!);
+      case 'rmdir': case 'unlink': case 'unlinkat': case 'rename': case 'renameat': case 'renameat2': return exists(p[0]!);
+      case 'open': case 'openat': return !/\bO_EXCL\b/.test(c.name === 'open' ? c.args[1]! : c.args[2]!) || !exists(p[0]!);
+      default: return true;
+    }
+  };
+  const done = new Set<number>();
+  /** Later calls that overlap `calls[i]` in time and create, remove or rename one of its paths. */
+  const overlapping = (i: number): number[] => {
+    const c = calls[i]!;
+    const mine = new Set(entryPaths(c));
+    const out: number[] = [];
+    for (let j = i + 1; j < calls.length && calls[j]!.start < c.line; j++) {
+      if (!done.has(j) && entryPaths(calls[j]!).some((p) => mine.has(p))) out.push(j);
+    }
+    return out;
+  };
+  let reordered = 0;
+
+  const applyCall = (c: Syscall): void => {
+    const a = c.args;
+    switch (c.name) {
+      case 'open':
+        doOpen(c, abs(c, undefined, a[0]!), a[1]!);
+        break;
+      case 'openat':
+        doOpen(c, abs(c, a[0], a[1]!), a[2]!);
+        break;
+      case 'creat':
+        doOpen(c, abs(c, undefined, a[0]!), 'O_CREAT|O_WRONLY|O_TRUNC');
+        break;
+      case 'write':
+        doWrite(c, a[0]!, [strArg(a[1]!)], undefined);
+        break;
+      case 'pwrite64':
+        doWrite(c, a[0]!, [strArg(a[1]!)], Number(a[3]));
+        break;
+      case 'writev':
+        doWrite(c, a[0]!, iovArg(a[1]!), undefined);
+        break;
+      case 'pwritev':
+      case 'pwritev2':
+        doWrite(c, a[0]!, iovArg(a[1]!), Number(a[3]));
+        break;
+      case 'fsync':
+      case 'fdatasync': {
+        if (retNum(c.ret) !== 0) break;
+        const f = table(c.tid).get(fdArg(a[0]!).fd);
+        if (f) emit({ k: 'sync', ino: f.ino }, c, `${c.name} ${label(f.ino)}`);
+        break;
+      }
+      case 'ftruncate': {
+        if (retNum(c.ret) !== 0) break;
+        const f = table(c.tid).get(fdArg(a[0]!).fd);
+        if (f) {
+          const len = Number(a[1]);
+          sizes.set(f.ino, len);
+          emit({ k: 'trunc', ino: f.ino, len }, c, `ftruncate ${label(f.ino)} to ${len}`);
+        }
+        break;
+      }
+      case 'truncate':
+        if (within(abs(c, undefined, a[0]!)) !== undefined && retNum(c.ret) === 0) throw new Error(`truncate(2) by path is not modeled (trace line ${c.line})`);
+        break;
+      case 'lseek': {
+        const f = table(c.tid).get(fdArg(a[0]!).fd);
+        if (f && retNum(c.ret) >= 0) f.off = retNum(c.ret);
+        break;
+      }
+      case 'close':
+        table(c.tid).delete(fdArg(a[0]!).fd);
+        break;
+      case 'dup':
+      case 'dup2':
+      case 'dup3': {
+        const f = table(c.tid).get(fdArg(a[0]!).fd);
+        const to = retNum(c.ret);
+        if (f && to >= 0) table(c.tid).set(to, f); // shares the open file description (offset)
+        break;
+      }
+      case 'rename':
+        doRename(c, abs(c, undefined, a[0]!), abs(c, undefined, a[1]!));
+        break;
+      case 'renameat':
+      case 'renameat2':
+        doRename(c, abs(c, a[0], a[1]!), abs(c, a[2], a[3]!));
+        break;
+      case 'unlink':
+      case 'rmdir':
+        doUnlink(c, abs(c, undefined, a[0]!));
+        break;
+      case 'unlinkat':
+        doUnlink(c, abs(c, a[0], a[1]!));
+        break;
+      case 'mkdir':
+        doMkdir(c, abs(c, undefined, a[0]!));
+        break;
+      case 'mkdirat':
+        doMkdir(c, abs(c, a[0], a[1]!));
+        break;
+      case 'clone':
+      case 'clone3':
+      case 'fork':
+      case 'vfork':
+        break;
+      default:
+        if (UNMODELED.includes(c.name)) {
+          if (c.name.startsWith('io_uring')) throw new Error(`${c.name} in the trace: libuv used io_uring, whose file operations strace cannot show (set UV_USE_IO_URING=0)`);
+          if (c.name === 'sync' || c.name === 'syncfs') throw new Error(`${c.name} is not modeled (trace line ${c.line})`);
+          if (c.args.some((x) => touchesRoot(x, within))) throw new Error(`${c.name} on the root's files is not modeled (trace line ${c.line})`);
+        }
+    }
+  };
+
+  const removes = (c: Syscall): boolean => ['rmdir', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2'].includes(c.name) && retNum(c.ret) === 0;
+  /**
+   * An O_CREAT open of an existing path that overlapped an unlink of it, printed first: did
+   * it open the old file (then the unlink removed it), or run after the unlink and create a
+   * new one? The next successful call on that path says: if it removes the name, the name
+   * existed, so the open created it after the unlink.
+   */
+  const unlinkFirst = (i: number): number | undefined => {
+    const c = calls[i]!;
+    if (!(c.name === 'open' || c.name === 'openat') || retNum(c.ret) < 0) return undefined;
+    const p = entryPaths(c)[0];
+    if (p === undefined || within(p) === undefined || !exists(p)) return undefined;
+    const j = overlapping(i).find((k) => removes(calls[k]!) && entryPaths(calls[k]!)[0] === p);
+    if (j === undefined) return undefined;
+    for (let k = j + 1; k < calls.length; k++) {
+      const d = calls[k]!;
+      if (retNum(d.ret) < 0 || !entryPaths(d).includes(p)) continue;
+      return removes(d) && entryPaths(d)[0] === p ? j : undefined;
+    }
+    return undefined;
+  };
+
+  for (let i = 0; i < calls.length; i++) {
+    if (done.has(i)) continue;
+    const c = calls[i]!;
+    const first = unlinkFirst(i);
+    if (first !== undefined) {
+      applyCall(calls[first]!);
+      done.add(first);
+      reordered += 1;
+    }
+    if (!consistent(c)) {
+      // It ran after a call that overlapped it and was printed later (the lock directory:
+      // one process's rmdir and the next one's mkdir). Apply that one first.
+      for (const j of overlapping(i)) {
+        if (consistent(c)) break;
+        applyCall(calls[j]!);
+        done.add(j);
+        reordered += 1;
+      }
+      if (!consistent(c)) throw new Error(`${c.name} at trace line ${c.line} contradicts the model and no overlapping call explains it`);
+    }
+    applyCall(c);
+  }
+  return { ops, what, dirs, inodes: nextIno, reordered };
+}

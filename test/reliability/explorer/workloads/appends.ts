@@ -1,0 +1,34 @@
+// Workloads: a new WAL's first appends; two processes appending with lock hand-offs.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openWal } from '@threadwal/client';
+import { ack, appendSome } from './markers.js';
+
+/** A new WAL: its first batch is one event, the next ones bigger (appendSome). */
+export async function newWal(path: string, n: number): Promise<void> {
+  const wal = await openWal(path, { reportRecovery: false });
+  await appendSome(wal, 'n', 0, n);
+  await wal.close();
+}
+
+/** One of two appender processes: its events one at a time, and every third as a pair. */
+export async function appender(path: string, tag: string, n: number): Promise<void> {
+  const wal = await openWal(path, { reportRecovery: false });
+  for (let i = 0; i < n; i++) {
+    if (i % 3 === 2 && i + 1 < n) {
+      await Promise.all([ack(wal, `${tag}-${i}`), ack(wal, `${tag}-${i + 1}`)]);
+      i++;
+    } else await ack(wal, `${tag}-${i}`);
+  }
+  await wal.close();
+}
+
+/** Two processes appending to one WAL at once: the lock changes hands between their batches. */
+export async function twoProcesses(path: string, n: number): Promise<void> {
+  const script = fileURLToPath(new URL('./run.js', import.meta.url));
+  const runs = ['a', 'b'].map((tag) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, 'appender', path, String(n), tag], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`appender ${tag} exited ${code}`))));
+  }));
+  await Promise.all(runs);
+}
