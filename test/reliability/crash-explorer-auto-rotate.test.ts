@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('auto-rotate', 'the writer\'s size rotation with retention', { n: [50, 1400], states: [250, 6000] });
+explorerTest('auto-rotate', 'the writer\'s size rotation with retention', { n: [70, 1400], states: [250, 6000] });

@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('cleanup', 'cleanup deleting segments, rewriting the one holding the cutoff and the active file', { n: [50, 800], states: [250, 6000] });
+explorerTest('cleanup', 'cleanup deleting segments, rewriting the one holding the cutoff and the active file', { n: [50, 850], states: [250, 6000] });

@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('compress', 'compress and rotate + compress with a writer open', { n: [50, 800], states: [250, 6000] });
+explorerTest('compress', 'compress and rotate + compress with a writer open', { n: [50, 950], states: [250, 6000] });

@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('meta', 'every .meta update: the id, next_seq before rotations and a cleanup that drop every event', { n: [60, 900], states: [250, 6000] });
+explorerTest('meta', 'every .meta update: the id, next_seq before rotations and a cleanup that drop every event', { n: [60, 1200], states: [250, 6000] });

@@ -15,6 +15,8 @@ export interface Entry {
   path: string;
   dir: boolean;
   data?: Buffer;
+  /** A hard link: the path of the first entry of the same file. */
+  link?: string;
 }
 
 /** How one state is made: the cut, and for each entity with pending operations, which variant. */
@@ -127,7 +129,14 @@ export class StateSpace {
 
   /** The files and directories of a state, sorted by path. */
   build(r: Recipe): Entry[] {
-    return this.#tree(r).map((e) => (e.dir ? { path: e.path, dir: true } : { path: e.path, dir: false, data: this.#fileContent(e.ino, r) }));
+    const first = new Map<number, string>();
+    return this.#tree(r).map((e): Entry => {
+      if (e.dir) return { path: e.path, dir: true };
+      const link = first.get(e.ino);
+      if (link !== undefined) return { path: e.path, dir: false, data: this.#fileContent(e.ino, r), link };
+      first.set(e.ino, e.path);
+      return { path: e.path, dir: false, data: this.#fileContent(e.ino, r) };
+    });
   }
 
   /** Entries of `dir` after its first `n` entry operations. */
@@ -174,24 +183,44 @@ export class StateSpace {
 
   readonly #fileHashes = new Map<string, string>();
 
+  readonly #stateHashes = new Map<string, string>();
+
   /**
    * The state's content hash without building it: the namespace, with each file's content
-   * hash (cached per file variant). Equal to hashing the built entries' bytes.
+   * hash (cached per file variant), equal for equal bytes. Recipes of different cuts often
+   * make the same choices (the same operations applied per directory, the same variant per
+   * file): those are hashed once.
    */
   key(r: Recipe): string {
+    const tree = this.#tree(r);
+    let choice = '';
+    for (const e of tree) {
+      if (e.dir) choice += `d ${e.path}\n`;
+      else {
+        const [, b] = this.#fileSpan(e.ino, r.cut);
+        choice += `f ${e.path} ${e.ino}:${variantKey(r.files.get(e.ino) ?? { j: b })}\n`;
+      }
+    }
+    let hash = this.#stateHashes.get(choice);
+    if (hash !== undefined) return hash;
     const h = createHash('sha1');
-    for (const e of this.#tree(r)) {
+    const first = new Map<number, string>();
+    for (const e of tree) {
       h.update(`${e.dir ? 'd' : 'f'} ${e.path}\0`);
       if (!e.dir) {
+        const link = first.get(e.ino);
+        if (link !== undefined) h.update(`link ${link}\0`);
+        else first.set(e.ino, e.path);
         const [, b] = this.#fileSpan(e.ino, r.cut);
-        const v = r.files.get(e.ino) ?? { j: b };
-        const k = `${e.ino}:${variantKey(v)}`;
+        const k = `${e.ino}:${variantKey(r.files.get(e.ino) ?? { j: b })}`;
         let fh = this.#fileHashes.get(k);
         if (fh === undefined) this.#fileHashes.set(k, (fh = createHash('sha1').update(this.#fileContent(e.ino, r)).digest('hex')));
         h.update(fh);
       }
     }
-    return h.digest('hex');
+    hash = h.digest('hex');
+    this.#stateHashes.set(choice, hash);
+    return hash;
   }
 
   #fileContent(ino: number, r: Recipe): Buffer {

@@ -10,7 +10,7 @@ import { posix } from 'node:path';
 import { fdArg, pathArg, strArg, iovArg, retNum, type Syscall } from './trace-parse.js';
 
 export type Op =
-  /** A new inode linked as `name` in directory `dir` (O_CREAT that created, mkdir). */
+  /** An inode linked as `name` in directory `dir`: a new one (O_CREAT that created, mkdir) or, for link(2), an existing file. */
   | { k: 'link'; dir: number; name: string; ino: number; isDir: boolean }
   /** rename within one directory; replaces `to` if it exists. */
   | { k: 'rename'; dir: number; from: string; to: string }
@@ -46,10 +46,10 @@ const O_DIRECTORY = /\bO_DIRECTORY\b/;
 export const TRACED_SYSCALLS = [
   'open', 'openat', 'creat', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'fsync', 'fdatasync',
   'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir', 'ftruncate', 'truncate',
-  'close', 'lseek', 'dup', 'dup2', 'dup3', 'clone', 'clone3', 'fork', 'vfork',
+  'close', 'lseek', 'dup', 'dup2', 'dup3', 'clone', 'clone3', 'fork', 'vfork', 'link', 'linkat',
 ];
 /** Traced only to refuse them: their effect on the root's files is not modeled. */
-export const UNMODELED = ['link', 'linkat', 'symlink', 'symlinkat', 'fallocate', 'copy_file_range', 'sendfile', 'splice', 'sync', 'syncfs', 'sync_file_range', 'msync', 'io_uring_setup', 'io_uring_enter'];
+export const UNMODELED = ['symlink', 'symlinkat', 'fallocate', 'copy_file_range', 'sendfile', 'splice', 'sync', 'syncfs', 'sync_file_range', 'msync', 'io_uring_setup', 'io_uring_enter'];
 
 interface OpenFile {
   ino: number;
@@ -212,6 +212,19 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
     m.delete(pn[1]);
     emit({ k: 'unlink', dir: pn[0], name: pn[1] }, c, `unlink ${rel}`);
   };
+  const doLink = (c: Syscall, from: string, to: string): void => {
+    if (retNum(c.ret) !== 0) return;
+    const rf = within(from);
+    const rt = within(to);
+    if (rf === undefined && rt === undefined) return;
+    if (rf === undefined || rt === undefined) throw new Error(`link across the root's edge: ${from} -> ${to} (trace line ${c.line})`);
+    const ino = inodeOf(rf);
+    const pt = parentOf(rt);
+    if (ino === undefined || !pt) throw new Error(`link of ${rf}, unknown to the model (trace line ${c.line})`);
+    if (dirs.has(ino)) throw new Error(`link of a directory (trace line ${c.line})`);
+    names.get(pt[0])!.set(pt[1], ino);
+    emit({ k: 'link', dir: pt[0], name: pt[1], ino, isDir: false }, c, `link ${rf} -> ${rt}`);
+  };
   const doMkdir = (c: Syscall, path: string): void => {
     if (retNum(c.ret) !== 0) return;
     const rel = within(path);
@@ -230,6 +243,8 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
     const a = c.args;
     switch (c.name) {
       case 'mkdir': case 'rmdir': case 'unlink': return [abs(c, undefined, a[0]!)];
+      case 'link': return [abs(c, undefined, a[1]!), abs(c, undefined, a[0]!)];
+      case 'linkat': return [abs(c, a[2], a[3]!), abs(c, a[0], a[1]!)];
       case 'mkdirat': case 'unlinkat': return [abs(c, a[0], a[1]!)];
       case 'rename': return [abs(c, undefined, a[0]!), abs(c, undefined, a[1]!)];
       case 'renameat': case 'renameat2': return [abs(c, a[0], a[1]!), abs(c, a[2], a[3]!)];
@@ -249,6 +264,7 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
     if (p.length === 0 || within(p[0]!) === undefined) return true;
     switch (c.name) {
       case 'mkdir': case 'mkdirat': return !exists(p[0]!);
+      case 'link': case 'linkat': return !exists(p[0]!) && exists(p[1]!);
       case 'rmdir': case 'unlink': case 'unlinkat': case 'rename': case 'renameat': case 'renameat2': return exists(p[0]!);
       case 'open': case 'openat': return !/\bO_EXCL\b/.test(c.name === 'open' ? c.args[1]! : c.args[2]!) || !exists(p[0]!);
       default: return true;
@@ -344,6 +360,12 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
         break;
       case 'mkdir':
         doMkdir(c, abs(c, undefined, a[0]!));
+        break;
+      case 'link':
+        doLink(c, abs(c, undefined, a[0]!), abs(c, undefined, a[1]!));
+        break;
+      case 'linkat':
+        doLink(c, abs(c, a[0], a[1]!), abs(c, a[2], a[3]!));
         break;
       case 'mkdirat':
         doMkdir(c, abs(c, a[0], a[1]!));

@@ -1,13 +1,14 @@
 // Crash-state explorer: writes one state into a fresh directory. Content is replayed from
-// the trace, never copied from the workload's files. A lock directory gets an old mtime:
-// after a power cut the machine reboots, which takes longer than lockStaleMs, so the lock
-// a crashed writer left is stale when the application starts again.
-import { mkdirSync, writeFileSync, utimesSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+// the trace, never copied from the workload's files; hard links are made as links. The lock
+// `{path}.lock` (a directory, or a file) gets an old mtime: after a power cut the machine
+// reboots, which takes longer than lockStaleMs, so a lock a crashed writer left is stale
+// when the application starts again.
+import { mkdirSync, writeFileSync, utimesSync, existsSync, mkdtempSync, rmSync, linkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from './crash-states.js';
 
-/** Seconds since the epoch given to lock directories: long stale. */
+/** Seconds since the epoch given to the lock: long stale. */
 const REBOOTED_LONG_AGO = 1_000_000;
 
 export function materialize(dir: string, entries: readonly Entry[]): void {
@@ -15,9 +16,10 @@ export function materialize(dir: string, entries: readonly Entry[]): void {
   for (const e of entries) {
     const p = join(dir, e.path);
     if (e.dir) mkdirSync(p);
+    else if (e.link !== undefined) linkSync(join(dir, e.link), p);
     else writeFileSync(p, e.data ?? Buffer.alloc(0));
   }
-  for (const e of entries) if (e.dir && e.path.endsWith('.lock')) utimesSync(join(dir, e.path), REBOOTED_LONG_AGO, REBOOTED_LONG_AGO);
+  for (const e of entries) if (e.path.endsWith('.lock')) utimesSync(join(dir, e.path), REBOOTED_LONG_AGO, REBOOTED_LONG_AGO);
 }
 
 /**

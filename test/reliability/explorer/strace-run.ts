@@ -7,7 +7,7 @@
 // strace cannot show; io_uring_setup/enter are traced so that a trace using it is refused
 // (fs-ops.ts) rather than silently missing writes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrace, type Syscall } from './trace-parse.js';
@@ -47,16 +47,23 @@ export async function traceNode(script: string, args: readonly string[], env: No
       '-e', `trace=${[...TRACED_SYSCALLS, ...UNMODELED].join(',')}`,
       '-e', 'signal=none',
     ];
-    const child = spawn('strace', [...flags, process.execPath, script, ...args], {
-      env: { ...process.env, UV_USE_IO_URING: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
+    // stdout (the markers) goes to a file: a pipe the parent drains too slowly would make the
+    // workload's write(2) fail with EAGAIN. The markers are read from the trace anyway.
+    const out = openSync(join(dir, 'stdout'), 'w');
+    let child;
+    try {
+      child = spawn('strace', [...flags, process.execPath, script, ...args], {
+        env: { ...process.env, UV_USE_IO_URING: '0', ...env },
+        stdio: ['ignore', out, 'pipe'],
+      });
+    } finally {
+      closeSync(out);
+    }
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    if (code !== 0) throw new Error(`workload ${script} ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout}`);
+    const stdout = readFileSync(join(dir, 'stdout'), 'utf8');
+    if (code !== 0) throw new Error(`workload ${script} ${args.join(' ')} exited ${code}:\n${stderr}\n${stdout.slice(-2000)}`);
     return { calls: parseTrace(readFileSync(file, 'latin1')), stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
