@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('checkpoint', 'the ship checkpoint\'s commits and the shipper\'s local resume', { n: [40, 600], states: [250, 6000] });
+explorerTest('checkpoint', 'the ship checkpoint\'s commits and the shipper\'s local resume', { n: [60, 600], states: [250, 6000] });

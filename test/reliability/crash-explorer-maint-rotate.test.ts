@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('maint-rotate', 'maintenance rotate with a writer open, with and without retention', { n: [60, 1300], states: [250, 6000] });
+explorerTest('maint-rotate', 'maintenance rotate with a writer open, with and without retention', { n: [70, 1300], states: [250, 6000] });

@@ -3,4 +3,4 @@
 // (a sample at CI size) is opened with the real code and checked.
 import { explorerTest } from './explorer/suite.js';
 
-explorerTest('new-wal', 'a new WAL\'s first appends', { n: [60, 1200], states: [250, 6000] });
+explorerTest('new-wal', 'a new WAL\'s first appends', { n: [75, 1200], states: [250, 6000] });

@@ -7,7 +7,7 @@
 // cut are: every entity at its least and at its most, each variant of each entity with
 // the others at their least and at their most, and `randomPerCut` random mixes.
 import { createHash } from 'node:crypto';
-import type { Op, OpsTrace } from './fs-ops.js';
+import type { Op, OpsTrace } from './ops.js';
 import { applyDataOp, fileVariants, variantContent, variantKey, type DataVariant } from './tearing.js';
 
 /** One file or directory of a state, path relative to the root. */

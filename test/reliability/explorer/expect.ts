@@ -4,7 +4,7 @@
 // cut is the lowest seq the live log still held once the deleting operation in flight at
 // the cut (if any) had finished, and a crash cannot delete more than finishing would have.
 // A state reached from several cuts (the same bytes) must satisfy all of them.
-import type { Op } from './fs-ops.js';
+import type { Op } from './ops.js';
 
 export interface Expectation {
   /** seq → job_id of every acked event the state must hold. */

@@ -45,7 +45,7 @@ export interface ExploreResult {
   ops: number;
   cuts: number;
   acks: number;
-  /** Overlapping calls applied in the order their results require (fs-ops.ts). */
+  /** Overlapping calls applied in the order their results require (call-order.ts). */
   reordered: number;
   distinct: number;
   checked: number;

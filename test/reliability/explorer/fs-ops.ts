@@ -4,36 +4,12 @@
 // inode → name → inode) and of open file descriptions (per process: inode, O_APPEND,
 // offset), so every write becomes "these bytes at this offset of inode N", whatever name
 // the file has by then. Calls outside the root are ignored; a call on the root's files that
-// this model does not know (mmap writes, copy_file_range, link, io_uring…) throws, so an
+// this model does not know (symlinks, fallocate, copy_file_range, io_uring…) throws, so an
 // operation can never silently go missing from the states.
 import { posix } from 'node:path';
 import { fdArg, pathArg, strArg, iovArg, retNum, type Syscall } from './trace-parse.js';
-
-export type Op =
-  /** An inode linked as `name` in directory `dir`: a new one (O_CREAT that created, mkdir) or, for link(2), an existing file. */
-  | { k: 'link'; dir: number; name: string; ino: number; isDir: boolean }
-  /** rename within one directory; replaces `to` if it exists. */
-  | { k: 'rename'; dir: number; from: string; to: string }
-  /** unlink or rmdir. */
-  | { k: 'unlink'; dir: number; name: string }
-  | { k: 'write'; ino: number; off: number; data: Buffer }
-  | { k: 'trunc'; ino: number; len: number }
-  /** fsync/fdatasync: a file's data and size, or a directory's entries, are durable. */
-  | { k: 'sync'; ino: number }
-  /** A `@@TW …` line the workload wrote to stdout. */
-  | { k: 'marker'; text: string };
-
-export interface OpsTrace {
-  ops: Op[];
-  /** For messages: what each op was (`write wal @120+51 (pid 123)`). */
-  what: string[];
-  /** Inode ids of directories (the root is 0). */
-  dirs: Set<number>;
-  /** Every inode (files and directories). */
-  inodes: number;
-  /** Overlapping calls applied in the order their results require rather than the order printed. */
-  reordered: number;
-}
+import { applyInResultOrder } from './call-order.js';
+import { fdTables, UNMODELED, type Op, type OpsTrace } from './ops.js';
 
 const ROOT = 0;
 const MARK = '@@TW ';
@@ -42,33 +18,10 @@ const O_TRUNC = /\bO_TRUNC\b/;
 const O_APPEND = /\bO_APPEND\b/;
 const O_DIRECTORY = /\bO_DIRECTORY\b/;
 
-/** Calls this model handles. Anything else touching the root throws (see UNMODELED). */
-export const TRACED_SYSCALLS = [
-  'open', 'openat', 'creat', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2', 'fsync', 'fdatasync',
-  'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir', 'ftruncate', 'truncate',
-  'close', 'lseek', 'dup', 'dup2', 'dup3', 'clone', 'clone3', 'fork', 'vfork', 'link', 'linkat',
-];
-/** Traced only to refuse them: their effect on the root's files is not modeled. */
-export const UNMODELED = ['symlink', 'symlinkat', 'fallocate', 'copy_file_range', 'sendfile', 'splice', 'sync', 'syncfs', 'sync_file_range', 'msync', 'io_uring_setup', 'io_uring_enter'];
-
 interface OpenFile {
   ino: number;
   append: boolean;
   off: number;
-}
-
-/** tid → fd-table key: threads (CLONE_FILES) share their parent's table, processes get their own. */
-function fdTables(calls: readonly Syscall[]): Map<number, number> {
-  const table = new Map<number, number>();
-  const of = (tid: number): number => table.get(tid) ?? tid;
-  for (const c of calls) {
-    if (c.name !== 'clone' && c.name !== 'clone3' && c.name !== 'fork' && c.name !== 'vfork') continue;
-    const child = retNum(c.ret);
-    if (child <= 0) continue;
-    const shared = c.args.some((a) => /CLONE_FILES/.test(a));
-    table.set(child, shared ? of(c.tid) : child);
-  }
-  return table;
 }
 
 /** Whether an argument names a path under the root (as a string or an fd decoration). */
@@ -238,51 +191,6 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
     emit({ k: 'link', dir: pn[0], name: pn[1], ino, isDir: true }, c, `mkdir ${rel}`);
   };
 
-  /** Paths (absolute) whose directory entry a call creates, removes or renames; [] for others. */
-  const entryPaths = (c: Syscall): string[] => {
-    const a = c.args;
-    switch (c.name) {
-      case 'mkdir': case 'rmdir': case 'unlink': return [abs(c, undefined, a[0]!)];
-      case 'link': return [abs(c, undefined, a[1]!), abs(c, undefined, a[0]!)];
-      case 'linkat': return [abs(c, a[2], a[3]!), abs(c, a[0], a[1]!)];
-      case 'mkdirat': case 'unlinkat': return [abs(c, a[0], a[1]!)];
-      case 'rename': return [abs(c, undefined, a[0]!), abs(c, undefined, a[1]!)];
-      case 'renameat': case 'renameat2': return [abs(c, a[0], a[1]!), abs(c, a[2], a[3]!)];
-      case 'open': return O_CREAT.test(a[1]!) ? [abs(c, undefined, a[0]!)] : [];
-      case 'openat': return O_CREAT.test(a[2]!) ? [abs(c, a[0], a[1]!)] : [];
-      default: return [];
-    }
-  };
-  const exists = (p: string): boolean => {
-    const rel = within(p);
-    return rel !== undefined && inodeOf(rel) !== undefined;
-  };
-  /** False when a successful call contradicts the model (it must have run after a concurrent call printed later). */
-  const consistent = (c: Syscall): boolean => {
-    if (retNum(c.ret) < 0) return true;
-    const p = entryPaths(c);
-    if (p.length === 0 || within(p[0]!) === undefined) return true;
-    switch (c.name) {
-      case 'mkdir': case 'mkdirat': return !exists(p[0]!);
-      case 'link': case 'linkat': return !exists(p[0]!) && exists(p[1]!);
-      case 'rmdir': case 'unlink': case 'unlinkat': case 'rename': case 'renameat': case 'renameat2': return exists(p[0]!);
-      case 'open': case 'openat': return !/\bO_EXCL\b/.test(c.name === 'open' ? c.args[1]! : c.args[2]!) || !exists(p[0]!);
-      default: return true;
-    }
-  };
-  const done = new Set<number>();
-  /** Later calls that overlap `calls[i]` in time and create, remove or rename one of its paths. */
-  const overlapping = (i: number): number[] => {
-    const c = calls[i]!;
-    const mine = new Set(entryPaths(c));
-    const out: number[] = [];
-    for (let j = i + 1; j < calls.length && calls[j]!.start < c.line; j++) {
-      if (!done.has(j) && entryPaths(calls[j]!).some((p) => mine.has(p))) out.push(j);
-    }
-    return out;
-  };
-  let reordered = 0;
-
   const applyCall = (c: Syscall): void => {
     const a = c.args;
     switch (c.name) {
@@ -384,49 +292,13 @@ export function traceToOps(calls: readonly Syscall[], root: string): OpsTrace {
     }
   };
 
-  const removes = (c: Syscall): boolean => ['rmdir', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2'].includes(c.name) && retNum(c.ret) === 0;
-  /**
-   * An O_CREAT open of an existing path that overlapped an unlink of it, printed first: did
-   * it open the old file (then the unlink removed it), or run after the unlink and create a
-   * new one? The next successful call on that path says: if it removes the name, the name
-   * existed, so the open created it after the unlink.
-   */
-  const unlinkFirst = (i: number): number | undefined => {
-    const c = calls[i]!;
-    if (!(c.name === 'open' || c.name === 'openat') || retNum(c.ret) < 0) return undefined;
-    const p = entryPaths(c)[0];
-    if (p === undefined || within(p) === undefined || !exists(p)) return undefined;
-    const j = overlapping(i).find((k) => removes(calls[k]!) && entryPaths(calls[k]!)[0] === p);
-    if (j === undefined) return undefined;
-    for (let k = j + 1; k < calls.length; k++) {
-      const d = calls[k]!;
-      if (retNum(d.ret) < 0 || !entryPaths(d).includes(p)) continue;
-      return removes(d) && entryPaths(d)[0] === p ? j : undefined;
-    }
-    return undefined;
-  };
-
-  for (let i = 0; i < calls.length; i++) {
-    if (done.has(i)) continue;
-    const c = calls[i]!;
-    const first = unlinkFirst(i);
-    if (first !== undefined) {
-      applyCall(calls[first]!);
-      done.add(first);
-      reordered += 1;
-    }
-    if (!consistent(c)) {
-      // It ran after a call that overlapped it and was printed later (the lock directory:
-      // one process's rmdir and the next one's mkdir). Apply that one first.
-      for (const j of overlapping(i)) {
-        if (consistent(c)) break;
-        applyCall(calls[j]!);
-        done.add(j);
-        reordered += 1;
-      }
-      if (!consistent(c)) throw new Error(`${c.name} at trace line ${c.line} contradicts the model and no overlapping call explains it`);
-    }
-    applyCall(c);
-  }
+  const reordered = applyInResultOrder(calls, {
+    abs,
+    exists: (p) => {
+      const rel = within(p);
+      return rel !== undefined && inodeOf(rel) !== undefined;
+    },
+    inScope: (p) => within(p) !== undefined,
+  }, applyCall);
   return { ops, what, dirs, inodes: nextIno, reordered };
 }

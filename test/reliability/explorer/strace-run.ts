@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrace, type Syscall } from './trace-parse.js';
-import { TRACED_SYSCALLS, UNMODELED } from './fs-ops.js';
+import { TRACED_SYSCALLS, UNMODELED } from './ops.js';
 
 const STRING_LIMIT = 64 * 1024 * 1024;
 

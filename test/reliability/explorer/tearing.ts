@@ -2,7 +2,7 @@
 // fsync/fdatasync (docs/RELIABILITY.md, "Crash-state explorer", has the model and why).
 // A variant names a content: the file as it was after its first `j` data operations,
 // optionally cut to `len` bytes, optionally with [zero[0], zero[1]) read back as zeros.
-import type { Op } from './fs-ops.js';
+import type { Op } from './ops.js';
 
 /** Disk sectors: the unit a device writes whole. Pages (4 KiB) are multiples of it. */
 export const SECTOR = 512;

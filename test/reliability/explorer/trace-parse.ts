@@ -8,7 +8,7 @@
 // at each traced call's exit until strace has printed it, so anything a thread does after
 // a call (an ack after an fdatasync) is printed after that call. Two calls of different
 // threads that overlap in time (each began before the other completed) may be printed in
-// either order, though: fs-ops.ts orders those by their results.
+// either order, though: call-order.ts orders those by their results.
 
 /** One completed system call. */
 export interface Syscall {
