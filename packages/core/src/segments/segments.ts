@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { fsSeam, fsyncDir, readFully, type FsSeam } from '../util/fs-seam.js';
 import { WalError, isNoSpace } from '../errors.js';
 import { modeOf } from './file-mode.js';
+import { DROPPED_FSYNC } from '../util/test-switches.js';
 
 export function segmentPath(path: string, index: number): string {
   return index === 0 ? path : `${path}.${index}`;
@@ -249,5 +250,5 @@ export function shiftSegments(path: string, maxRotations: number, nextSeq: numbe
   } finally {
     fsSeam.closeSync(fd);
   }
-  fsyncDir(dirname(path));
+  if (DROPPED_FSYNC !== 'rotate-dir') fsyncDir(dirname(path));
 }

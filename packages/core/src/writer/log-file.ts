@@ -9,6 +9,7 @@ import { ensureWalId } from '../segments/segments.js';
 import { notAWalFile } from '../segments/file-kind.js';
 import { mkdirParents } from '../segments/wal-dir.js';
 import type { Durability } from '../options.js';
+import { DROPPED_FSYNC } from '../util/test-switches.js';
 
 // O_NONBLOCK: opening a FIFO made since openWal checked the path must not block the thread
 // (the fstat below refuses it); on a regular file it changes nothing.
@@ -96,7 +97,7 @@ export class ActiveFile {
     // An empty file may be one we just created (or one a crash left before its directory
     // fsync): make its directory entry durable.
     this.created = made || st.size === 0;
-    if (this.created) fsyncDir(dir);
+    if (this.created && DROPPED_FSYNC !== 'rotate-dir') fsyncDir(dir);
     let tail;
     try {
       tail = recoverTail(this.fd, this.path, { truncate: true });
@@ -170,7 +171,7 @@ export class ActiveFile {
 
   /** fdatasync/fsync. A failure is fail-stop: the caller must not retry on this fd. */
   makeDurable(mode: Durability): void {
-    if (mode === 'none') return;
+    if (mode === 'none' || DROPPED_FSYNC === 'ack') return;
     try {
       if (mode === 'fsync') fsSeam.fsyncSync(this.fd);
       else fsSeam.fdatasyncSync(this.fd);
