@@ -18,6 +18,7 @@ export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterL
 export { resolveWalPath, walExists } from './segments/wal-path.js';
 export type { ResolveWalPathOptions } from './segments/wal-path.js';
 export type { Connection } from './writer/writer.js';
+export { nodePort } from './writer/port-compat.js';
 export * from './protocol.js';
 export { TRACE, absNow, threadTrace, PhaseTrace, T_RECV, T_CYCLE, T_LOCKED, T_WRITTEN, T_SYNCED, T_ACKED, T_FREE } from './writer/trace.js';
 export type { TraceSummary, PhaseSummary } from './writer/trace.js';
