@@ -4,6 +4,7 @@ export const WAL_ERROR_CODES = [
   // Appended, never inserted: a code crosses threads as its index here (SAB_NACK_CODE).
   'ENOENT', 'EABORTED',
   'ESHIP', // @threadwal/ship: a publish the server will never accept, or a WAL the shipper cannot follow (ShipError says which)
+  'ERUNTIME', // the JavaScript runtime cannot do what the call needs: too old a Bun or Deno, a Deno permission not granted (util/runtime.ts)
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 

@@ -10,9 +10,10 @@
 //   - both threads record event-loop delay (monitorEventLoopDelay) and GC pauses
 //     (PerformanceObserver 'gc').
 // The writer's summary travels in stats().trace; the client thread's is threadTrace.summary().
+import { envVar } from '../util/runtime.js';
 import { createHistogram, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
-export const TRACE: boolean = process.env.THREADWAL_TRACE === '1';
+export const TRACE: boolean = envVar('THREADWAL_TRACE') === '1';
 
 /** Milliseconds on a clock every thread of the process shares (timeOrigin differs per thread). */
 export const absNow = (): number => performance.timeOrigin + performance.now();

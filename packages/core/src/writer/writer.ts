@@ -6,6 +6,7 @@ import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire } from '../errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { firstMessageOrClose } from './port-compat.js';
+import { checkRuntime } from '../util/runtime.js';
 import { LockBoard } from '../lock/lock-board.js';
 import { resolveWalPath } from '../segments/wal-path.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from '../options.js';
@@ -68,6 +69,7 @@ export async function openWriter(path: string, options: WriterOptions = {}, reso
  * Each call must be paired with `release()`.
  */
 export function openWriterNow(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): WriterHost {
+  checkRuntime(path, 'openWal', { write: true, threads: true });
   let key: string;
   try {
     key = canonicalWalPath(path);

@@ -20,7 +20,7 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const gz = options.compress ?? false;
   if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
-  const abs = walTarget(path);
+  const abs = walTarget(path, { what: 'rotate', needs: { write: true, threads: true } });
   const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
   // Retention first: no point compressing what it is about to delete.
   if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);
