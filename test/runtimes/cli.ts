@@ -11,7 +11,7 @@ const show = (r: Result): string => `exit ${r.code ?? r.signal}\n--- stdout\n${r
 export async function cliScenario(rt: Runtime, app: string, env: NodeJS.ProcessEnv, dir: string): Promise<void> {
   const bin = join(app, 'node_modules', 'threadwal', 'bin', 'threadwal.js');
   const wal = join(dir, 'cli.wal');
-  const cli = (args: string[], timeoutMs = 60_000): Promise<Result> => start(rt.bin, rt.argv(bin, args), app, env, timeoutMs).done;
+  const cli = (args: string[], timeoutMs = 30_000): Promise<Result> => start(rt.bin, rt.argv(bin, args), app, env, timeoutMs).done;
   const okCli = async (args: string[]): Promise<Result> => {
     const r = await cli(args);
     assert.is(r.code, 0, `threadwal ${args.join(' ')}: ${show(r)}`);
@@ -38,7 +38,7 @@ export async function cliScenario(rt: Runtime, app: string, env: NodeJS.ProcessE
   assert.is(badVerify.code, 1, show(badVerify));
 
   // tail -f prints what is appended, across a rotation, until SIGINT (exit 130).
-  const follow = start(rt.bin, rt.argv(bin, ['tail', '-f', '-n', '1', wal]), app, env, 60_000);
+  const follow = start(rt.bin, rt.argv(bin, ['tail', '-f', '-n', '1', wal]), app, env, 30_000);
   const seen: string[] = [];
   let appended = false;
   follow.onLine((line) => {

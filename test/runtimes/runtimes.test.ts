@@ -48,7 +48,7 @@ test.after(async () => {
 });
 
 /** Runs `script` of the app (or a file in node_modules) under `rt` in the app directory. */
-function run(rt: Runtime, script: string, args: string[], timeoutMs = 60_000): Promise<Result> {
+function run(rt: Runtime, script: string, args: string[], timeoutMs = 30_000): Promise<Result> {
   return start(rt.bin, rt.argv(script, args), app, env, timeoutMs).done;
 }
 
@@ -129,7 +129,7 @@ for (const rt of runtimes) {
     const path = data(rt, 'kill.wal');
     const rounds: KillRound[] = [];
     for (const target of [300 + Math.floor(Math.random() * 300), 200 + Math.floor(Math.random() * 300)]) {
-      rounds.push(await killRound(() => start(rt.bin, rt.argv('kill.mjs', [path, '25']), app, env, 60_000), target));
+      rounds.push(await killRound(() => start(rt.bin, rt.argv('kill.mjs', [path, '25']), app, env, 30_000), target));
     }
     checkKill(rounds, path);
     notes.push(`killed at acked seq ${rounds.map((k) => k.acked).join(', ')}`);
@@ -172,6 +172,18 @@ for (const rt of runtimes) {
     assert.match(cli.stdout + cli.stderr, 'shipped 0 events');
     assert.match(cli.stdout + cli.stderr, 'acked through seq 699');
   });
+
+  if (rt.name !== 'node') {
+    test(`${rt.name}: older than the minimum supported: ERUNTIME at each call`, async () => {
+      const path = data(rt, 'old.wal');
+      await writeWal(path, 3);
+      const r = await run(rt, 'old-version.mjs', [path]);
+      assert.is(r.code, 0, show(r));
+      const out = json<Record<string, string>>(r);
+      const want = rt.name === 'bun' ? 'needs bun 1.4.0 or later (this is 1.3.0)' : 'needs deno 2.8.0 or later (this is 2.7.0)';
+      for (const call of ['openWal', 'verify', 'rotate', 'ship']) assert.ok(out[call]?.startsWith('ERUNTIME ') && out[call]!.includes(want), `${call}: ${out[call]}`);
+    });
+  }
 
   if (rt.name === 'deno') {
     test('deno: a missing permission is a WalError ERUNTIME at the call, naming the flags', async () => {

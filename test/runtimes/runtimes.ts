@@ -88,7 +88,7 @@ export interface Started {
 }
 
 /** Starts `cmd args` in `cwd` (stdin closed); killed with SIGKILL after `timeoutMs`. */
-export function start(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Started {
+export function start(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Started {
   const t0 = performance.now();
   const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '', partial = '';

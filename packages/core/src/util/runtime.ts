@@ -1,9 +1,10 @@
 // Which JavaScript runtime this is, and what threadwal needs of it. threadwal runs on Node,
 // Bun and Deno (docs/RUNTIMES.md); what a runtime cannot give it is a WalError ERUNTIME at
 // the call that needs it, never a hang or a crash inside a thread:
-// - a Bun or Deno older than the oldest version the runtime suite passes on
-//   (test/runtimes: MessagePort transfer, parentPort, receiveMessageOnPort, Atomics.wait
-//   on the main thread and process 'exit' are what older versions lacked);
+// - a Bun or Deno older than the oldest version the runtime suite passed on (test/runtimes:
+//   Bun 1.3.14 hangs when a port is handed to a worker and crashes when the writer thread
+//   throws; Deno 2.7 lacks perf_hooks.createHistogram, which the maintenance pool needs, and
+//   2.5 hangs in the thread tests);
 // - Deno without a permission the call needs (checkRuntime says which flags to add).
 
 import { dirname, resolve } from 'node:path';
@@ -36,7 +37,7 @@ export const RUNTIME: RuntimeName = deno ? 'deno' : bunVersion ? 'bun' : 'node';
 export const RUNTIME_VERSION: string = deno ? deno.version.deno : bunVersion ?? process.versions.node;
 
 /** The oldest version of each runtime the runtime suite passes on (docs/RUNTIMES.md). */
-export const MIN_VERSIONS: Record<RuntimeName, string> = { node: '20.19.0', bun: '1.4.5', deno: '2.9.6' };
+export const MIN_VERSIONS: Record<RuntimeName, string> = { node: '20.19.0', bun: '1.4.0', deno: '2.8.0' };
 
 /** a < b for dotted numeric versions (a pre-release suffix is ignored). */
 export function olderThan(a: string, b: string): boolean {
