@@ -1,10 +1,10 @@
 // Which JavaScript runtime this is, and what threadwal needs of it. threadwal runs on Node,
-// Bun and Deno (docs/RUNTIMES.md); what a runtime cannot give it is a WalError ERUNTIME at
+// Bun and Deno (docs/API.md, Runtimes); what a runtime cannot give it is a WalError ERUNTIME at
 // the call that needs it, never a hang or a crash inside a thread:
 // - a Bun or Deno older than the oldest version the runtime suite passed on (test/runtimes:
-//   Bun 1.3.14 hangs when a port is handed to a worker and crashes when the writer thread
-//   throws; Deno 2.7 lacks perf_hooks.createHistogram, which the maintenance pool needs, and
-//   2.5 hangs in the thread tests);
+//   Bun 1.3.14 hangs in the thread test and when the writer thread exits, and crashes when
+//   it throws; Deno 2.7.14 lacks perf_hooks.createHistogram, which the maintenance pool
+//   needs, and 2.5.6 also hangs when the writer thread dies);
 // - Deno without a permission the call needs (checkRuntime says which flags to add).
 
 import { dirname, resolve } from 'node:path';
@@ -36,7 +36,7 @@ export const RUNTIME: RuntimeName = deno ? 'deno' : bunVersion ? 'bun' : 'node';
 /** Its version (Node's for node). */
 export const RUNTIME_VERSION: string = deno ? deno.version.deno : bunVersion ?? process.versions.node;
 
-/** The oldest version of each runtime the runtime suite passes on (docs/RUNTIMES.md). */
+/** The oldest version of each runtime the runtime suite passes on (docs/API.md, Runtimes). */
 export const MIN_VERSIONS: Record<RuntimeName, string> = { node: '20.19.0', bun: '1.4.0', deno: '2.8.0' };
 
 /** a < b for dotted numeric versions (a pre-release suffix is ignored). */
@@ -94,7 +94,7 @@ export function checkRuntime(path: string, what: string, needs: RuntimeNeeds = {
   if (RUNTIME === 'node') return;
   const min = MIN_VERSIONS[RUNTIME];
   if (olderThan(RUNTIME_VERSION, min)) {
-    throw new WalError('ERUNTIME', `${what} needs ${RUNTIME} ${min} or later (this is ${RUNTIME_VERSION}); see docs/RUNTIMES.md`, { path });
+    throw new WalError('ERUNTIME', `${what} needs ${RUNTIME} ${min} or later (this is ${RUNTIME_VERSION}); see docs/API.md#runtimes`, { path });
   }
   if (!deno) return;
   // The directory: segments, .meta, the lock and cursors live beside the file.
@@ -107,6 +107,6 @@ export function checkRuntime(path: string, what: string, needs: RuntimeNeeds = {
   const unreachable = (needs.hosts ?? []).filter((host) => denied({ name: 'net', host }));
   if (unreachable.length > 0) missing.push(`--allow-net=${unreachable.join(',')}`);
   if (missing.length > 0) {
-    throw new WalError('ERUNTIME', `${what} on Deno needs ${missing.join(' ')} (for ${dir}; or -A); see docs/RUNTIMES.md`, { path });
+    throw new WalError('ERUNTIME', `${what} on Deno needs ${missing.join(' ')} (for ${dir}; or -A); see docs/API.md#runtimes`, { path });
   }
 }
