@@ -6,6 +6,7 @@ export const WAL_ERROR_CODES = [
   'ESHIP', // @threadwal/ship: a publish the server will never accept, or a WAL the shipper cannot follow (ShipError says which)
   // The errno of a failed file operation, when it says what the operator has to fix (see ERRNO_HINTS).
   'EISDIR', 'ENOTDIR', 'EACCES', 'EROFS', 'EDQUOT', 'EMFILE',
+  'ERUNTIME', // the JavaScript runtime cannot do what the call needs: too old a Bun or Deno, a Deno permission not granted (util/runtime.ts)
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 

@@ -22,10 +22,13 @@ export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterL
 export { resolveWalPath, walExists } from './segments/wal-path.js';
 export type { ResolveWalPathOptions } from './segments/wal-path.js';
 export type { Connection } from './writer/writer.js';
+export { nodePort } from './writer/port-compat.js';
 export * from './protocol.js';
 export { TRACE, absNow, threadTrace, PhaseTrace, T_RECV, T_CYCLE, T_LOCKED, T_WRITTEN, T_SYNCED, T_ACKED, T_FREE } from './writer/trace.js';
 export type { TraceSummary, PhaseSummary } from './writer/trace.js';
 export { toBytes, toMs, toSecs } from './util/human-units.js';
+export { RUNTIME, RUNTIME_VERSION, MIN_VERSIONS, checkRuntime, envVar } from './util/runtime.js';
+export type { RuntimeName, RuntimeNeeds } from './util/runtime.js';
 export { gzipHeader, parseGzipMeta, readGzipMeta, NODE_GZIP_HEADER_BYTES } from './segments/gz-format.js';
 export type { GzMeta } from './segments/gz-format.js';
 export { peekTs, nextNewline, lineKeys, strictLineKeys, lastLineKeys, firstLineKeys } from './recovery/segment-tail.js';

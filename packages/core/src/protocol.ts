@@ -64,6 +64,8 @@ export interface AttachMsg {
   type: 'attach';
   port: MessagePort;
   sab: SharedArrayBuffer;
+  /** Where the writer says 'hello' (then closes it), proving to connect() that the thread is alive. */
+  probe?: MessagePort;
 }
 export interface ShutdownMsg {
   type: 'shutdown';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PathLock, withLock } from '../src/lock/lock.js';
-import { stampedPid, OWNER_STAMP } from '../src/lock/lock-owner.js';
+import { stampedPid, OWNER_STAMP, MS_TAG } from '../src/lock/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
 const STALE_MS = 2000;
@@ -239,6 +239,9 @@ test('the lock is stamped with its holder: this pid, on this host', async () => 
   const theirs = ours + 1 / 2 ** 16 < 1 ? ours + 1 / 2 ** 16 : ours - 1 / 2 ** 16;
   assert.is(stampedPid((4242 + ours) * 1000), 4242);
   assert.is(stampedPid((4242 + theirs) * 1000), -1, 'a stamp from another host or pid namespace names nobody');
+  // Deno stamps to the millisecond (its utimes truncates): the same host in whole ms.
+  assert.is(stampedPid(4242 * 1000 + MS_TAG), 4242, "a Deno process's stamp of this host names its pid");
+  assert.is(stampedPid(4242 * 1000 + (MS_TAG % 999) + 1), -1, 'a millisecond stamp of another host names nobody');
 });
 
 test('a lock whose holder was SIGKILLed is taken over at once, long before it is stale', async () => {

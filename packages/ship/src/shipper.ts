@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
 import { readWal, commitCursor, RECORD_LINE } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
+import { checkShipRuntime } from './runtime-check.js';
 import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 import { reconcile, classifyPublishError, HDR_ID, HDR_SEQ, type Position, type StreamSpec } from './stream.js';
@@ -80,6 +81,7 @@ export class Shipper {
 
   constructor(walPath: string, options: ShipOptions) {
     this.options = resolveShipOptions(options);
+    checkShipRuntime(walPath, this.options.servers);
     // The same name every part of threadwal uses, so .meta and the checkpoint sit beside the real file.
     this.walPath = resolveWalPath(walPath);
     const o = this.options;

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { expose } from 'comlink';
 import { installWalErrorTransfer } from './comlink-errors.js';
+import { closeParentPort } from './port-compat.js';
 import { Writer } from './writer-core.js';
 import { LockBoard } from '../lock/lock-board.js';
 import { fromFsError, toWire } from '../errors.js';
@@ -43,9 +44,10 @@ async function main(): Promise<void> {
       Atomics.store(sab, SAB_STATE, STATE_DEAD);
       Atomics.notify(sab, SAB_DURABLE_BATCH);
       msg.port.close();
+      msg.probe?.close();
     });
     setTimeout(() => {
-      port.close();
+      closeParentPort(port);
       data.control.close();
     }, 1000);
     return;
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
       await writer.close();
       send({ type: 'closed' });
       setImmediate(() => {
-        port.close();
+        closeParentPort(port);
         data.control.close();
       });
     },
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
     switch (msg.type) {
       case 'attach':
         writer.attach(msg.port, msg.sab);
+        msg.probe?.postMessage({ type: 'hello' });
+        msg.probe?.close(); // the message still arrives first
         return;
       case 'shutdown':
         void control.close();

@@ -5,6 +5,8 @@ import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire, fromFsError } from '../errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
+import { firstMessageOrClose } from './port-compat.js';
+import { checkRuntime } from '../util/runtime.js';
 import { LockBoard } from '../lock/lock-board.js';
 import { resolveWalPath } from '../segments/wal-path.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from '../options.js';
@@ -67,6 +69,7 @@ export async function openWriter(path: string, options: WriterOptions = {}, reso
  * Each call must be paired with `release()`.
  */
 export function openWriterNow(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): WriterHost {
+  checkRuntime(path, 'openWal', { write: true, threads: true });
   let key: string;
   try {
     key = canonicalWalPath(path);
@@ -205,24 +208,24 @@ export class WriterHost {
 
   /**
    * A new data port straight to the writer thread, restarting the thread if it died. The
-   * writer answers a new port with 'hello'; a port that closes first means the thread is
-   * dead even if its 'exit' event has not reached us yet (clients see their ports close
-   * before the host sees 'exit', and reconnect at once).
+   * writer answers a new port with 'hello' on a probe port sent with it; a probe that closes
+   * first means the thread is dead even if its 'exit' event has not reached us yet (clients
+   * see their ports close before the host sees 'exit', and reconnect at once).
    */
   async connect(): Promise<Connection> {
     for (let attempt = 0; ; attempt++) {
       await this.#ensure();
-      const worker = this.#worker!;
+      const worker = this.#worker;
+      if (!worker) continue; // its 'exit' came in between (Deno emits it from a promise)
       const { port1, port2 } = new MessageChannel();
       const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
-      const msg: ToWorker = { type: 'attach', port: port2, sab };
-      worker.postMessage(msg, [port2]);
-      const alive = await new Promise<boolean>((ok) => {
-        port1.once('message', () => ok(true));
-        port1.once('close', () => ok(false));
-      });
-      port1.removeAllListeners('message');
-      port1.removeAllListeners('close');
+      // The writer answers on a probe port, not on the data port: a data port that was ever
+      // listened on could not be handed on to another thread on Deno (see port-compat.ts).
+      const probe = new MessageChannel();
+      const msg: ToWorker = { type: 'attach', port: port2, sab, probe: probe.port2 };
+      worker.postMessage(msg, [port2, probe.port2]);
+      const alive = await firstMessageOrClose(probe.port1, worker);
+      probe.port1.close();
       if (alive) {
         this.#sabs.add(new Int32Array(sab));
         return { port: port1, sab, info: this.#info! };

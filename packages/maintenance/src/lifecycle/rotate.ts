@@ -21,7 +21,7 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const gz = options.compress ?? false;
   if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
-  const abs = walTarget(path, { allowMissing: true });
+  const abs = walTarget(path, { allowMissing: true, what: 'rotate', needs: { write: true, threads: true } });
   // The seed's rotate returns Ok on a missing file (only its cleanup errors): nothing is
   // created, not even the lock.
   if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 };

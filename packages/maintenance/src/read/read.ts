@@ -108,7 +108,7 @@ async function lastSeqOf(seg: SegmentFile): Promise<number> {
 /** The resolved WAL `input` names; while following, waits for it to exist, resolving the name again each time (it may appear as a new symlink). */
 async function target(input: string, follow: boolean, signal: AbortSignal | undefined, pollMs: number): Promise<string | undefined> {
   for (;;) {
-    const path = walTarget(input, { allowMissing: follow });
+    const path = walTarget(input, { allowMissing: follow, what: 'readWal' });
     if (walExists(path)) return path;
     if (!(await sleep(pollMs, signal))) return undefined;
   }
