@@ -45,7 +45,11 @@ export function createLock(lockPath: string, atime: number): void {
     try {
       fs.linkSync(tmp, lockPath);
     } catch (err) {
-      if (!NO_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      // Our temp name swept meanwhile (by a process that could not see our pid: another pid
+      // namespace on a shared volume): not taken this time, try again as a waiter does.
+      if (code === 'ENOENT') throw errno('EEXIST', `temp name ${tmp} vanished before its link`);
+      if (!NO_LINKS.has(code)) throw err;
       createDirectly(lockPath, atime);
     }
   } finally {
