@@ -1,8 +1,10 @@
 // `pnpm bench:runtimes [--quick] [--reps N]`: the same fixed workload (runtime-workload.ts)
 // under Node, Bun and Deno in one run, side by side, each row's ratio to Node's. threadwal
 // is packed and npm-installed into a fresh app first, so every runtime runs what a user
-// gets. The runs are interleaved (node, bun, deno, node, …) and each cell is the median of
-// its repetitions, so a machine that gets busier mid-run tilts no runtime in particular.
+// gets. Each repetition runs every runtime once per mode, in an order rotated from one
+// repetition to the next; a ratio is taken within its repetition (runtime ÷ node, same
+// minute of the same run) and the table shows the median ev/s and the median of those
+// ratios, so a machine that gets busier mid-run tilts no runtime in particular.
 // Bun and Deno are found as the runtime suite finds them (THREADWAL_BUN / THREADWAL_DENO,
 // then ~/.cache/threadwal-runtimes from `npm install --prefix`, then PATH); a missing one
 // is left out, saying so.
@@ -15,8 +17,8 @@ import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, reps: { type: 'string' } } });
-const reps = Number(values.reps ?? (values.quick ? 1 : 3));
-const measureS = values.quick ? 1 : 3;
+const reps = Number(values.reps ?? (values.quick ? 1 : 5));
+const measureS = values.quick ? 1 : 2;
 const MODES = ['window', 'nowait'] as const;
 
 interface Rt { name: string; bin: string; version: string; pre: string[] }
@@ -59,8 +61,9 @@ try {
   const load0 = loadavg()[0]!;
   const cells = new Map<string, Array<{ evPerSec: number; meanBatch: number }>>();
   for (let rep = 0; rep < reps; rep++) {
-    for (const rt of runtimes) {
-      for (const mode of MODES) {
+    const order = runtimes.map((_, k) => runtimes[(k + rep) % runtimes.length]!);
+    for (const mode of MODES) {
+      for (const rt of order) {
         const dir = mkdtempSync(join(tmp, `${rt.name}-${mode}-`));
         const r = spawnSync(rt.bin, [...rt.pre, 'workload.js', dir, mode, String(measureS)], { cwd: app, encoding: 'utf8', timeout: 120_000 });
         rmSync(dir, { recursive: true, force: true });
@@ -73,19 +76,20 @@ try {
     }
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const cell = (rt: string, mode: string): { ev: number; batch: number } => {
+  const cell = (rt: string, mode: string): { ev: number; batch: number; ratio: number } => {
     const c = cells.get(`${rt} ${mode}`)!;
-    return { ev: median(c.map((x) => x.evPerSec)), batch: median(c.map((x) => x.meanBatch)) };
+    const node = cells.get(`node ${mode}`)!;
+    return { ev: median(c.map((x) => x.evPerSec)), batch: median(c.map((x) => x.meanBatch)), ratio: median(c.map((x, k) => x.evPerSec / node[k]!.evPerSec)) };
   };
   const fmt = (n: number): string => n.toLocaleString('en-US');
-  console.log(`\nthreadwal, one producer on the main thread, fdatasync; median of ${reps} interleaved run(s) of ${measureS} s each; load ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`\nthreadwal, one producer on the main thread, fdatasync; ${reps} repetition(s) of ${measureS} s per runtime and mode; load ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
   console.log('| runtime | awaited windows (1000 append, await all), ev/s | vs node | appendNoWait + flush (4 in flight), ev/s | vs node |');
   console.log('|---|---:|---:|---:|---:|');
-  const base = { window: cell('node', 'window').ev, nowait: cell('node', 'nowait').ev };
   for (const rt of runtimes) {
     const w = cell(rt.name, 'window'), n = cell(rt.name, 'nowait');
-    console.log(`| ${rt.name} ${rt.version} | ${fmt(w.ev)} (batch≈${w.batch}) | ${(w.ev / base.window).toFixed(2)} | ${fmt(n.ev)} (batch≈${n.batch}) | ${(n.ev / base.nowait).toFixed(2)} |`);
+    console.log(`| ${rt.name} ${rt.version} | ${fmt(w.ev)} (batch≈${w.batch}) | ${w.ratio.toFixed(2)} | ${fmt(n.ev)} (batch≈${n.batch}) | ${n.ratio.toFixed(2)} |`);
   }
+  console.log('(ev/s: median of the repetitions; vs node: median of each repetition\'s ratio)');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

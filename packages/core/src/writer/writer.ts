@@ -216,26 +216,36 @@ export class WriterHost {
     for (let attempt = 0; ; attempt++) {
       await this.#ensure();
       const worker = this.#worker;
-      if (!worker) continue; // its 'exit' came in between (Deno emits it from a promise)
-      const { port1, port2 } = new MessageChannel();
-      const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
-      // The writer answers on a probe port, not on the data port: a data port that was ever
-      // listened on could not be handed on to another thread on Deno (see port-compat.ts).
-      const probe = new MessageChannel();
-      const msg: ToWorker = { type: 'attach', port: port2, sab, probe: probe.port2 };
-      worker.postMessage(msg, [port2, probe.port2]);
-      const alive = await firstMessageOrClose(probe.port1, worker);
-      probe.port1.close();
-      if (alive) {
-        this.#sabs.add(new Int32Array(sab));
-        return { port: port1, sab, info: this.#info! };
-      }
-      if (this.#worker === worker) {
-        this.#onExit(worker, -1);
-        void worker.terminate();
+      // Its 'exit' can come in between (Deno emits it from a promise): start another.
+      if (worker) {
+        const conn = await this.#attach(worker);
+        if (conn) return conn;
       }
       if (attempt >= 2) throw new WalError('EWORKER', 'the writer thread keeps dying on start', { path: this.path });
     }
+  }
+
+  /** A data port attached to `worker`, or null when the thread turned out to be dead. */
+  async #attach(worker: Worker): Promise<Connection | null> {
+    const { port1, port2 } = new MessageChannel();
+    const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
+    // The writer answers on a probe port, not on the data port: a data port that was ever
+    // listened on could not be handed on to another thread on Deno (see port-compat.ts).
+    const probe = new MessageChannel();
+    const msg: ToWorker = { type: 'attach', port: port2, sab, probe: probe.port2 };
+    worker.postMessage(msg, [port2, probe.port2]);
+    const alive = await firstMessageOrClose(probe.port1, worker);
+    probe.port1.close();
+    if (alive) {
+      this.#sabs.add(new Int32Array(sab));
+      return { port: port1, sab, info: this.#info! };
+    }
+    port1.close();
+    if (this.#worker === worker) {
+      this.#onExit(worker, -1);
+      void worker.terminate();
+    }
+    return null;
   }
 
   #markDead(): void {
