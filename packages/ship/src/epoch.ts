@@ -49,8 +49,6 @@ export interface EpochInput {
   stop: AbortSignal;
   /** The server's max_payload. */
   maxPayload: number;
-  /** The epoch's publisher while it runs (the connection watcher fails it on a disconnect). */
-  setPublisher(p: AsyncPublisher | undefined): void;
 }
 
 export class Epoch {
@@ -96,7 +94,6 @@ export class Epoch {
     if (stop.aborted) return { end: 'stopped' };
     const onStop = (): void => this.#ac.abort();
     stop.addEventListener('abort', onStop, { once: true });
-    this.#in.setPublisher(this.#pub);
     const reader = readWal(walPath, { raw: 'chunks', fromSeq: pos.next, follow: !o.once, signal: this.#ac.signal, pollMs: o.pollMs });
     let expected: number | undefined = pos.empty ? undefined : pos.next;
     try {
@@ -140,7 +137,6 @@ export class Epoch {
     while (this.#outstanding > 0) await this.#sleep();
     stop.removeEventListener('abort', onStop);
     this.#pub.close();
-    this.#in.setPublisher(undefined);
     this.#drain();
     progress.published = progress.acked;
     const f = this.#failure ?? this.#endError;
@@ -178,6 +174,19 @@ export class Epoch {
 
   #sleep(): Promise<void> {
     return new Promise<void>((r) => { this.#wake = r; });
+  }
+
+  /**
+   * Ends the epoch from outside (the connection dropped): whatever is in flight may be lost,
+   * and the server may come back with less than it acknowledged (a restart that lost its
+   * unsynced tail), so the next epoch starts from a reconcile even when nothing was in flight.
+   */
+  interrupt(err: unknown): void {
+    this.#fail(err, this.#in.progress.acked + 1);
+    this.#pub.failAll(err);
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
   }
 
   #fail(err: unknown, seq: number): void {

@@ -12,13 +12,13 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { readWalId, lastSeqOfFile, nextSeqFor, resolveWalPath } from '@threadwal/core';
-import { commitCursor } from '@threadwal/maintenance';
+import { commitCursor, readWal } from '@threadwal/maintenance';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import { FileCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 import { reconcile, type Position, type StreamSpec } from './stream.js';
 import { connectFirst, watchConnection } from './connection.js';
-import { Disconnected, type AsyncPublisher } from './publisher.js';
+import { Disconnected } from './publisher.js';
 import { Epoch } from './epoch.js';
 import { Progress } from './progress.js';
 import { DurabilityClock } from './durability.js';
@@ -43,7 +43,7 @@ export class Shipper {
   #lastError: string | undefined;
   #started = Date.now();
   #committing: Promise<void> | undefined;
-  #publisher: AsyncPublisher | undefined;
+  #epoch: Epoch | undefined;
 
   constructor(walPath: string, options: ShipOptions) {
     this.options = resolveShipOptions(options);
@@ -175,7 +175,7 @@ export class Shipper {
       this.#nc = nc;
       this.#connected = true;
       watchConnection(nc, {
-        onDisconnect: () => { this.#connected = false; this.#publisher?.failAll(new Disconnected()); },
+        onDisconnect: () => { this.#connected = false; this.#epoch?.interrupt(new Disconnected()); },
         onReconnect: () => { this.#connected = true; this.#p.reconnects += 1; },
       });
       const jsm = await jetstreamManager(nc, { timeout: o.timeoutMs, checkAPI: false });
@@ -222,7 +222,8 @@ export class Shipper {
         continue;
       }
       p.reconciles += 1;
-      if (pos.serverLost) {
+      // Behind what it acknowledged (to this run, or per the checkpoint): the server lost events.
+      if (pos.serverLost || (pos.empty ? p.acked >= 0 : pos.next - 1 < p.acked)) {
         p.serverLost += 1;
         this.#durability.lost(pos.next - 1);
         this.options.onWarning?.(`stream ${this.options.stream} ends before WAL seq ${p.acked}, which it had acknowledged: the server lost events; shipping them again from the WAL`);
@@ -234,15 +235,21 @@ export class Shipper {
         p.acked = pos.next - 1;
         p.streamSeq = pos.lastStreamSeq;
         this.#durability.acked(p.acked); // acknowledged by now, when exactly is not known
+        // Retention deleted what the stream needs next (it may have no event after it yet to tell).
+        if (pos.next < p.walNext) {
+          const first = await firstHeld(this.walPath, pos.next);
+          if (first > pos.next) throw new ShipError('gap', `WAL seqs ${pos.next}…${Math.min(first, p.walNext) - 1} are gone before they were shipped (retention deleted them); the stream ends at WAL seq ${pos.next - 1}`, { seq: pos.next, path: this.walPath });
+        }
       }
       ckpt = undefined; // from now on the stream alone says where we are
       const before = p.acked;
       this.#state = 'shipping';
       const epoch = new Epoch({
         nc, walPath: this.walPath, walId: this.#walId, pos, options: this.options, spec: this.#spec, progress: p,
-        stop: this.#stop.signal, maxPayload: this.#maxPayload(), setPublisher: (pub) => { this.#publisher = pub; },
+        stop: this.#stop.signal, maxPayload: this.#maxPayload(),
       });
-      const { end, err } = await epoch.run();
+      this.#epoch = epoch;
+      const { end, err } = await epoch.run().finally(() => { this.#epoch = undefined; });
       if (end === 'done' || end === 'stopped') return;
       if (err !== undefined) this.#note(err);
       if (p.acked > before) backoff.reset();
@@ -257,6 +264,16 @@ export class Shipper {
   #maxPayload(): number {
     const info = this.#nc?.info;
     return info?.max_payload && info.max_payload > 0 ? info.max_payload : 1024 * 1024;
+  }
+}
+
+/** The first seq at or after `from` the WAL still holds (Infinity: none); `from` when that cannot be told (a damaged WAL: the epoch reports it). */
+async function firstHeld(walPath: string, from: number): Promise<number> {
+  try {
+    for await (const c of readWal(walPath, { raw: 'chunks', fromSeq: from })) return c.firstSeq;
+    return Infinity;
+  } catch {
+    return from;
   }
 }
 

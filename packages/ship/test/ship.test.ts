@@ -87,6 +87,17 @@ if (!avail.ok) {
     assert.is(c.streamEvents, 80);
     assert.is(c.firstProblem, null);
   });
+  test('by default (nats-server 2.9 syncs every 2 min) the cursor retention waits for does not pass what was just acked', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 50);
+    const { result } = await shipOnce(path, { serverSyncIntervalMs: undefined });
+    assert.equal([result.ackedSeq, result.committedSeq, result.durableSeq], [49, 49, -1]);
+    assert.is(await readCursor(path, 'ship'), -1);
+    assert.is(await shippedThrough(path), -1);
+    const ck = JSON.parse(readFileSync(checkpointPath(path, 'ship'), 'utf8')) as { ackedSeq: number; durableSeq: number };
+    assert.equal([ck.ackedSeq, ck.durableSeq], [49, -1]);
+  });
+
   test('stream missing (no createStream): ShipError stream-missing, nothing published', async () => {
     const path = join(tmpDir(), 'app.wal');
     await appendEvents(path, 3);
