@@ -4,7 +4,7 @@
 // event's durable ack before its next step. Then it prints what the log achieved and checks
 // the result with the `threadwal` CLI (verify, stats), as a user would.
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,24 @@ import type { DemoWorkerData, FromWorker, ToWorker } from './demo/protocol.js';
 import { bold, dim, fmtBytes, fmtInt, fmtMs, quantile, table } from './demo/report.js';
 
 const WORKERS = 4;
-const RUN_MS = 5_000;
+/** THREADWAL_DEMO_MS shortens the run (the demo's own test uses it). */
+const RUN_MS = Number(process.env.THREADWAL_DEMO_MS ?? 5_000);
 /** Jobs each thread keeps in flight; each waits for its own acks, so this is also the events in flight per thread. */
 const IN_FLIGHT = 64;
 const ROTATE = { maxSizeBytes: 4 * 1024 * 1024, maxRotations: 5 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'packages/cli/bin/threadwal.js');
+// Each run keeps its files for the commands it suggests; earlier runs' are removed here, so
+// repeated demos never pile up in the temp dir.
+const earlier = readdirSync(tmpdir()).filter((n) => n.startsWith('threadwal-demo-'));
+for (const n of earlier) {
+  try {
+    rmSync(join(tmpdir(), n), { recursive: true, force: true });
+  } catch {
+    // Another user's, or in use: not ours to remove.
+  }
+}
 const dir = mkdtempSync(join(tmpdir(), 'threadwal-demo-'));
 const path = join(dir, 'jobs.wal');
 
@@ -123,6 +134,7 @@ function threadwal(...args: string[]): number {
 
 if (!existsSync(join(root, 'packages/cli/dist/src/index.js'))) {
   console.log(`\n(the threadwal CLI is not built, so verify and stats are skipped: run \`node scripts/build.mjs\`)`);
+  rmSync(dir, { recursive: true, force: true });
 } else {
   const verified = threadwal('verify', path);
   threadwal('stats', path);
@@ -131,8 +143,12 @@ if (!existsSync(join(root, 'packages/cli/dist/src/index.js'))) {
     [`threadwal tail -f ${path}`, 'follow new events, across rotations'],
   ];
   const width = Math.max(...next.map(([c]) => c.length));
-  console.log(`\n${bold('Next')} (in this repository the command is \`pnpm exec threadwal\`):`);
+  // In a checkout nothing puts `threadwal` on PATH (an installed package does: npx threadwal).
+  console.log(`\n${bold('Next')}, in this shell:`);
+  console.log(`  alias threadwal='node ${cli}'`);
   for (const [cmd, what] of next) console.log(`  ${cmd.padEnd(width)}   ${dim(what)}`);
-  console.log(`The files stay in ${dir}.`);
+  const bytes = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  console.log(`\nThe files (${fmtBytes(bytes)}) stay in ${dir} for these commands; the next demo removes them, or now:`);
+  console.log(`  rm -r ${dir}`);
   process.exitCode = verified;
 }

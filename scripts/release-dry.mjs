@@ -1,7 +1,9 @@
 // `pnpm release:dry`: builds (declarations included), packs every workspace package the way
 // `pnpm publish` would (workspace:* turned into versions) into a temp dir, and prints each
 // tarball with its size, unpacked size and file count. Nothing is published; the tarballs
-// are removed unless --keep is given (then their directory is printed).
+// are removed unless --keep is given (then their directory is printed); either way the last
+// line says which.
+//   pnpm release:dry -- --keep
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ try {
     console.log(`${basename(p.filename).padEnd(36)} ${kib(p.size)} ${kib(unpacked)}  ${String(list.length).padStart(5)}`);
   }
   console.log(`${`${packed.length} packages`.padEnd(36)} ${kib(total)}`);
-  if (keep) console.log(`tarballs kept in ${dest}`);
+  console.log(keep ? `tarballs kept in ${dest}` : 'tarballs removed (run with --keep to keep them and print where)');
 } finally {
   if (!keep) rmSync(dest, { recursive: true, force: true });
 }

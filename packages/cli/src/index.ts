@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describeError, EXIT_OK } from './errors.js';
+import { quietOnClosedPipe } from './epipe.js';
 import { registerCat } from './commands/cat.js';
 import { registerTail } from './commands/tail.js';
 import { registerVerify } from './commands/verify.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
 
 /** Runs the command line `argv` (node, script, args…); resolves with the exit code. Never throws. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  quietOnClosedPipe();
   try {
     await buildProgram().parseAsync(argv);
     return Number(process.exitCode ?? EXIT_OK);

@@ -77,6 +77,23 @@ export function formatSize(bytes: number): string {
   return i === 0 ? `${Math.round(n)} B` : `${n.toFixed(1)} ${SIZE_UNITS[i]}`;
 }
 
+/**
+ * A throughput for people from bytes and seconds: `412 MB/s`, `3.2 MB/s`, `86 kB/s`, `512 B/s`
+ * (SI, like the MB/s of the bench tables). Small inputs get a small unit, never `0 MB/s`;
+ * no measurable time gives `-`.
+ */
+export function formatRate(bytes: number, secs: number): string {
+  if (!(secs > 0) || !Number.isFinite(bytes / secs)) return '-';
+  const rate = bytes / secs;
+  for (const [unit, size] of [['GB/s', 1e9], ['MB/s', 1e6], ['kB/s', 1e3]] as const) {
+    if (rate >= size) {
+      const n = rate / size;
+      return `${n >= 100 ? n.toFixed(0) : n.toFixed(1)} ${unit}`;
+    }
+  }
+  return `${Math.round(rate)} B/s`;
+}
+
 /** Seconds for people: `45s`, `30m`, `1h30m`, `7d`. */
 export function formatDuration(secs: number): string {
   if (secs === 0) return '0s';

@@ -29,6 +29,7 @@ test('rotate --max-segments --compress: retention after the rotation, then gzip;
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /retention: deleted 2 segments/);
   assert.match(r.stdout, /compressed 2 segments: .* \(ratio \d/);
+  assert.not.match(r.stdout, / 0 MB\/s/, "a small input gets a small unit");
   assert.ok(existsSync(`${path}.1.gz`) && existsSync(`${path}.2.gz`));
   assert.not.ok(existsSync(`${path}.3.gz`) || existsSync(`${path}.1`));
   const cat = await threadwal(['cat', path, '--json']);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UnitParseError, formatDuration, formatSize, parseCount, parseDuration, parseSize } from '../src/units.js';
+import { UnitParseError, formatDuration, formatRate, formatSize, parseCount, parseDuration, parseSize } from '../src/units.js';
 
 test('sizes: binary for bare letters and iB, SI for B, bytes for bare numbers', () => {
   assert.is(parseSize('64MiB'), 64 * 1024 * 1024);
@@ -77,6 +77,16 @@ test('formatting for people', () => {
   assert.is(formatDuration(5400), '1h30m');
   assert.is(formatDuration(7 * 86_400), '7d');
   assert.is(formatDuration(0.25), '250ms');
+});
+
+test('formatRate picks a unit that fits: small inputs never print 0 MB/s', () => {
+  assert.is(formatRate(300_000, 1), '300 kB/s');
+  assert.is(formatRate(25_000, 1), '25.0 kB/s');
+  assert.is(formatRate(512, 1), '512 B/s');
+  assert.is(formatRate(3_200_000, 1), '3.2 MB/s');
+  assert.is(formatRate(412e6, 1), '412 MB/s');
+  assert.is(formatRate(2.5e9, 1), '2.5 GB/s');
+  assert.is(formatRate(1000, 0), '-');
 });
 
 test.run();

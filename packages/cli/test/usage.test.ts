@@ -2,7 +2,7 @@
 // one line on stderr and never a stack trace.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -117,13 +117,22 @@ test('a missing WAL: one line with ENOENT, exit 1, for every command that reads 
     threadwal(['tail', missing]),
     threadwal(['verify', missing]),
     threadwal(['stats', missing]),
-    threadwal(['rotate', missing]),
     threadwal(['cleanup', missing, '--max-age', '1d']),
   ]);
   for (const r of runs) {
     assert.is(r.code, 1, r.stderr);
     oneLine(r.stderr, /no such WAL: .*nope\.wal \(ENOENT\)/);
   }
+});
+
+test('rotate of a missing WAL: one line saying nothing was rotated, exit 0, nothing created', async () => {
+  const dir = tempDir();
+  const missing = join(dir, 'nope.wal');
+  const r = await threadwal(['rotate', missing]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /^not rotated: no WAL at .*nope\.wal \(nothing to rotate\)\n$/);
+  assert.equal(readdirSync(dir), []);
 });
 
 test('a FIFO, a socket or a device: refused up front (never opened, so nothing hangs), one line, exit 1, for every command', async () => {

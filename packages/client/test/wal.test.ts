@@ -69,6 +69,21 @@ test('bad events throw EINVAL at the call and do not disturb the others', async 
   assert.equal(readLines(path).map((l) => l.job_id), ['ok-1', 'ok-2']);
 });
 
+test('what JSON.stringify would store is stored: a Date as its ISO string, an undefined member absent; a caller\'s seq is the writer\'s to assign', async () => {
+  // Decided (issue 19): the line is what JSON.stringify makes of the event, the rules a JSON
+  // logger's user expects; what JSON would change silently in a lossy way (undefined in an
+  // array, NaN, BigInt, Map/Set) is EINVAL at the call. `seq` is ignored as the seed does.
+  const path = tempWal();
+  const wal = await openWal(path);
+  const at = new Date(Date.UTC(2026, 11, 7, 10, 0, 0));
+  const event = { ts: 1715800000, type: 'job_started' as const, job_id: 'j', at, gone: undefined, seq: 99 };
+  assert.is(await wal.append(event), 0);
+  await wal.close();
+  const [line] = readLines(path);
+  assert.equal(line, { seq: 0, ts: 1715800000, type: 'job_started', job_id: 'j', at: '2026-12-07T10:00:00.000Z' });
+  assert.not.ok('gone' in line!);
+});
+
 test('custom event types are allowed through the generic', async () => {
   const wal = await openWal<'deploy_started'>(tempWal());
   assert.is(await wal.append({ type: 'deploy_started', job_id: 'd1' }), 0);

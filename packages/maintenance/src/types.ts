@@ -88,6 +88,11 @@ export interface CompressResult {
 export interface RotateResult {
   /** False when the active file was absent, empty, or smaller than maxSizeBytes. */
   rotated: boolean;
+  /**
+   * True when no part of the log exists (no active file, segment or `.meta`): like the
+   * seed's rotate and logrotate's `missingok`, that is nothing to do, not an error.
+   */
+  missing?: boolean;
   /** Size of the active file (after cutting a torn tail) when rotate looked at it. */
   size: number;
   /** The seq the next event will get; recorded in `{path}.meta` before anything moved. */

@@ -8,9 +8,10 @@ import { tempWal, lines, line, seqs, range, expectCode } from './helpers.js';
 const TS = 1_700_000_000;
 const meta = (path: string): number => (JSON.parse(readFileSync(`${path}.meta`, 'utf8')) as { next_seq: number }).next_seq;
 
-test('absent log: ENOENT, nothing created', async () => {
+test('absent log: a no-op like the seed\'s rotate (missingok), nothing created', async () => {
   const path = tempWal();
-  await expectCode(rotate(path, 0, 3), 'ENOENT');
+  const r = await rotate(path, 0, 3);
+  assert.equal(r, { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0 });
   assert.not.ok(existsSync(path));
   assert.not.ok(existsSync(`${path}.1`));
   assert.not.ok(existsSync(`${path}.lock`));

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { startProgress } from '../progress.js';
 import { interruptible } from '../interrupt.js';
 import { requireWal, listSegments, totalBytes } from '../wal-path.js';
-import { formatSize } from '../units.js';
+import { formatRate, formatSize } from '../units.js';
 import { plural } from '../report.js';
 
 const level = (s: string): number => {
@@ -40,7 +40,7 @@ export function registerCompress(program: Command): void {
 
 export function formatCompress(r: CompressResult): string {
   if (r.compressedSegments === 0 && r.finishedSegments === 0) return 'nothing to compress: no plain rotated segment';
-  const lines = [`compressed ${plural(r.compressedSegments, 'segment')}: ${formatSize(r.bytesIn)} → ${formatSize(r.bytesOut)} (ratio ${r.ratio.toFixed(1)}, ${r.mbPerSec.toFixed(0)} MB/s)`];
+  const lines = [`compressed ${plural(r.compressedSegments, 'segment')}: ${formatSize(r.bytesIn)} → ${formatSize(r.bytesOut)} (ratio ${r.ratio.toFixed(1)}, ${r.mbPerSec > 0 ? formatRate(r.mbPerSec * 1e6, 1) : '-'})`];
   if (r.finishedSegments > 0) lines.push(`finished ${plural(r.finishedSegments, 'segment')} an interrupted compress had left`);
   return lines.join('\n');
 }

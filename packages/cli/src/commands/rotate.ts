@@ -29,7 +29,7 @@ export function registerRotate(program: Command): void {
   addRetentionOptions(cmd)
     .addHelpText('after', `\n${SIZE_HELP}.\nSafe while writers append: it takes their lock, and seqs continue in the fresh file.\n\nExamples:\n  threadwal rotate app.wal --max-size 64MiB --keep 5\n  threadwal rotate app.wal --keep 100 --max-segment-age 14d --max-total-size 10GiB --compress`)
     .action(async (input: string, opts: RotateCliOptions) => {
-      const path = requireWal(input);
+      const path = requireWal(input, { allowMissing: true });
       const { rotate } = await import('@threadwal/maintenance');
       const retention = retentionPolicy(opts);
       const r = await rotate(path, opts.maxSize ?? 0, opts.keep, { ...(retention ? { retention } : {}), ...(opts.compress ? { compress: 'gzip' as const } : {}) });
@@ -39,7 +39,9 @@ export function registerRotate(program: Command): void {
       }
       const name = segName(path);
       const lines: string[] = [];
-      if (r.rotated) {
+      if (r.missing) {
+        lines.push(`not rotated: no WAL at ${path} (nothing to rotate)`);
+      } else if (r.rotated) {
         lines.push(`rotated ${name} (${formatSize(r.size)}) to ${name}.1; the next event gets seq ${fmtInt(r.nextSeq)}`);
       } else if (r.size === 0) {
         lines.push(`not rotated: ${name} is empty`);

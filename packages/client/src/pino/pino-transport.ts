@@ -4,7 +4,7 @@
 // synchronously: everything thread-stream counts as read is inside the WAL's batch when a
 // FLUSH arrives, and flush(cb) then calls back once it is durable. end() closes the WAL and
 // emits 'close', which releases pino's end() on the main thread.
-// Limits (see the README): one thread hop more than pinoDestination; a durable flush only
+// Limits (see docs/PINO.md): one thread hop more than pinoDestination; a durable flush only
 // with a single target (pino wraps several in a multistream, which has no flush); fatal is
 // not durable when the call returns (thread-stream's flushSync only waits for the worker to
 // read); nothing before the worker is ready survives process.exit(); thread-stream caps the

@@ -4,7 +4,7 @@
 import { WalError } from '../errors.js';
 import { toBytes, toSecs } from '../util/human-units.js';
 import { checkCursorName } from '../segments/cursor-files.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys } from '../util/option-checks.js';
 import type { RetentionPolicy } from './retention-plan.js';
 
 /**

@@ -2,7 +2,7 @@
 import { runJob } from '../pool/pool.js';
 import { walTarget } from '../wal-target.js';
 import { checkNonNegativeInt, checkObject, resolveLock } from '../options.js';
-import { resolveRetention } from '@threadwal/core';
+import { resolveRetention, walExists } from '@threadwal/core';
 import { checkNow, runRetentionJob } from './retention.js';
 import { runCompressJob, DEFAULT_GZIP_LEVEL } from './compress.js';
 import { WalError } from '@threadwal/core';
@@ -11,6 +11,7 @@ import type { RotateOptions, RotateResult } from '../types.js';
 /**
  * Once the active file has reached `maxSizeBytes`, moves it to `{path}.1` (shifting
  * `.1 → .2 …`, keeping at most `maxRotations` rotated files) and leaves a fresh empty one.
+ * An absent log is not an error: it resolves with `rotated: false, missing: true`.
  */
 export async function rotate(path: string, maxSizeBytes: number, maxRotations: number, options: RotateOptions = {}): Promise<RotateResult> {
   checkNonNegativeInt(maxSizeBytes, 'maxSizeBytes');
@@ -20,7 +21,10 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const gz = options.compress ?? false;
   if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
-  const abs = walTarget(path);
+  const abs = walTarget(path, { allowMissing: true });
+  // The seed's rotate returns Ok on a missing file (only its cleanup errors): nothing is
+  // created, not even the lock.
+  if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0 };
   const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
   // Retention first: no point compressing what it is about to delete.
   if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);

@@ -18,7 +18,7 @@ const MAX_THREADS = 2;
  * collects its small wrapper; with the default young generation a 1 GiB gzip went ~28 MiB
  * of such ArrayBuffers deep before one ran (peak RSS 107-109 MB, 70 MB with an idle pool).
  * At 2 MiB a scavenge comes every couple of MiB of JS and the peak is 83-85 MB, with gzip
- * and verify MB/s unchanged within noise (issue 13 bench, README Performance).
+ * and verify MB/s unchanged within noise (issue 13 bench, docs/PERFORMANCE.md).
  */
 const WORKER_YOUNG_GEN_MB = 2;
 
