@@ -4,7 +4,7 @@
 // checkpoint never stops a start. Behind the small Checkpoint interface so that a named
 // consumer cursor (maintenance's, when it lands) can replace the file.
 import { open, rename, readFile, mkdir, unlink } from 'node:fs/promises';
-import { openSync, fsyncSync, closeSync, constants } from 'node:fs';
+import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -40,12 +40,13 @@ export function checkpointPath(walPath: string, name: string): string {
   return join(`${walPath}.ship`, `${name}.json`);
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY);
+/** fsync of a directory, on libuv's pool: a synchronous one held the shipper's event loop (and so its acks) for as long as the disk took. */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
@@ -92,7 +93,7 @@ export class FileCheckpoint implements Checkpoint {
     const dir = dirname(this.path);
     if (!this.#dirMade) {
       const made = await mkdir(dir, { recursive: true });
-      if (made !== undefined) fsyncDir(dirname(dir));
+      if (made !== undefined) await fsyncDir(dirname(dir));
       this.#dirMade = true;
     }
     const tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -107,7 +108,7 @@ export class FileCheckpoint implements Checkpoint {
     }
     await fh.close();
     await rename(tmp, this.path);
-    fsyncDir(dir);
+    await fsyncDir(dir);
     this.#committed = state.ackedSeq;
   }
 }

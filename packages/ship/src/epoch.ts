@@ -106,7 +106,7 @@ export class Epoch {
           break;
         }
         const from = expected - c.firstSeq;
-        const big = this.#oversize(c.data, c.ends, from, c.count);
+        const big = this.#oversize(c.ends, from, c.count);
         this.#batcher.add(big < 0 ? c : { ...c, count: big }, from, this.#ready);
         if (big >= 0) {
           const seq = c.firstSeq + big;
@@ -152,7 +152,7 @@ export class Epoch {
   }
 
   /** Index of the first line in [from, count) too large for any message, or -1. */
-  #oversize(_data: Buffer, ends: Uint32Array, from: number, count: number): number {
+  #oversize(ends: Uint32Array, from: number, count: number): number {
     const max = this.#hard + 1; // a line's `\n` is part of a batch body, not of a single event's
     let prev = from === 0 ? 0 : ends[from - 1]!;
     for (let i = from; i < count; i++) {

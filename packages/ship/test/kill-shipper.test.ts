@@ -1,6 +1,7 @@
 // SIGKILL the shipper at random moments while 4 appender processes write one WAL and
-// rotation runs; then two shippers at once past a 100 ms duplicate window. Every WAL seq
-// must be in the stream exactly once, in order, byte for byte.
+// rotation runs, batched and one event per message (two shippers at once are in
+// two-shippers.test.ts). Every WAL seq must be in the stream exactly once, in order, byte
+// for byte.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -82,30 +83,6 @@ if (!avail.ok) {
     assert.ok(rotations > 0);
     assert.ok(last.shipped! < c.walEvents, 'the killed shippers shipped some of it: the kills landed mid-flight');
     report(`kill-shipper ${mode.name}`, { seed, kills, rotations, events: c.walEvents, streamMessages: c.streamMessages, duplicates: c.duplicates, gaps: c.gaps, shippedByFinalRun: last.shipped!, finalDuplicateAcks: last.duplicates! });
-  });
-
-  for (const mode of MODES) test(`${mode.name}: two shippers at once with a 100 ms duplicate window (the sequence fence alone): each seq once`, async () => {
-    const path = join(tmpDir(), 'app.wal');
-    const stream = `TWO_${mode.name}`;
-    // Small batches, so that the two shippers' batch boundaries differ and their messages race.
-    const opts = { path, servers: server.url, stream, subject: `tw.two.${mode.name}`, createStream: true, duplicateWindowMs: 100, window: 64, batch: mode.batch ?? { maxEvents: 7 } };
-    const apps = await appenders(path, 1, 2000);
-    const a = startShipper({ ...opts, name: 'a' });
-    await sleep(300);
-    const b = startShipper({ ...opts, name: 'b' });
-    await sleep(size(3000, 15000));
-    await stopAll(apps);
-    await sleep(500);
-    const [ra, rb] = await Promise.all([sigterm(a), sigterm(b)]);
-    assert.is(ra.code, 0, a.err);
-    assert.is(rb.code, 0, b.err);
-    const sa = JSON.parse(a.out.trim()) as Record<string, number>;
-    const sb = JSON.parse(b.out.trim()) as Record<string, number>;
-    await finalOnce({ ...opts, name: 'a' });
-    const c = await checkStream(server.url, stream, path);
-    assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamEvents, c.walEvents);
-    report(`two-shippers ${mode.name}`, { messagesA: sa.messages!, messagesB: sb.messages!, events: c.walEvents, reconcilesA: sa.reconciles!, reconcilesB: sb.reconciles!, duplicateAcks: sa.duplicates! + sb.duplicates!, duplicates: c.duplicates, gaps: c.gaps });
   });
 }
 
