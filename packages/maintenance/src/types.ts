@@ -236,4 +236,12 @@ export interface ReadOptions {
   cursor?: string | undefined;
   /** Attach each record's stored line text (without `\n`) as `record[RECORD_LINE]` where it is exactly the record (no checksum field). Default false. */
   keepLines?: boolean | undefined;
+  /**
+   * Hand out the stored lines without parsing them: `true` yields `{ seq, line }` (the line's
+   * bytes without `\n`), `'chunks'` yields runs of consecutive lines (`{ firstSeq, lastSeq,
+   * count, data, ends, file, offset }`, data = whole lines each ending in `\n`). Lines are
+   * checked by shape, UTF-8, NUL bytes and checksum, not by JSON.parse (see docs/API.md).
+   * Default false.
+   */
+  raw?: boolean | 'chunks' | undefined;
 }
