@@ -6,7 +6,7 @@ export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } fro
 export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './format/body-writer.js';
 export { isJsonValue, skipString, skipNumber, skipLiteral } from './format/json-scan.js';
 export type { WalEvent, WalEventType, WalRecord } from './format/format.js';
-export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
+export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS, DEFAULT_COMMIT_WINDOW_MS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
 export { segmentPath, segmentPaths, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
 export { crc32c, checkLineChecksum, checksumMismatch, CHECKSUM_BYTES, Stamper } from './format/checksum.js';

@@ -20,12 +20,14 @@ type PiscinaCtor = new (opts: object) => Pool;
 interface Wal {
   port(): MessagePort;
   close(): Promise<void>;
+  /** Serves walForThread() to the pool's threads (issue 21); absent in builds before it. */
+  serveThreads?(pool: Pool): () => void;
 }
 
 const taskFile = fileURLToPath(new URL('./jobs-task.js', import.meta.url));
 
 /**
- * tw-thread with today's API: a 'connect' task per thread, each with a port from wal.port(),
+ * tw-thread in a build without walForThread (kept for before/after runs): a 'connect' task per thread, each with a port from wal.port(),
  * until every thread of the pool reports its client (a thread that has one closes the
  * spare). piscina does not let the caller pick a thread, hence the loop.
  */
@@ -63,7 +65,10 @@ async function main(): Promise<JobsResult> {
     filename: taskFile, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker: PER_THREAD,
     workerData: { variant, path: file, iters },
   });
-  if (variant === 'tw-thread') await connectThreads(pool, wal!);
+  if (variant === 'tw-thread') {
+    if (wal!.serveThreads) wal!.serveThreads(pool);
+    else await connectThreads(pool, wal!);
+  }
 
   let next = 0;
   const runJob = (): Promise<unknown> => {

@@ -19,6 +19,8 @@ interface Wal {
 }
 interface Client {
   connectWal(port: MessagePort): Promise<Wal>;
+  /** The per-thread client (issue 21); absent in builds before it. */
+  walForThread?(path: string): Promise<Wal>;
 }
 
 let client: Client | null = null;
@@ -33,12 +35,13 @@ const completedOf = (i: number, x: number): JobEvent => ({
 });
 
 // ---- threadwal, one client per worker thread kept across tasks -------------------------
-// Today this takes a 'connect' task per thread carrying a port from wal.port() (jobs-run.ts
-// sends them until every thread has one). When @threadwal/client has a one-line per-thread
-// client (issue 21 item 4), replace the body of threadClient() with that line and delete
-// the 'connect' handling here and connectThreads() in jobs-run.ts.
+// The one line a task needs: walForThread(path) (jobs-run.ts serves the pool with
+// wal.serveThreads(pool)). A build without it (a before/after comparison) takes a 'connect'
+// task per thread carrying a port from wal.port() instead (connectThreads in jobs-run.ts).
 let threadWal: Wal | null = null;
 async function threadClient(): Promise<Wal> {
+  const c = await loadClient();
+  if (c.walForThread) return c.walForThread(path);
   if (threadWal === null) throw new Error(`thread ${threadId} ran a job before its 'connect' task`);
   return threadWal;
 }

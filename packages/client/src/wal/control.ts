@@ -40,8 +40,14 @@ type Endpoint = NonNullable<Parameters<typeof expose>[1]>;
  * thread exits: either closes the port, and the 'close' drops what it held.
  */
 export function exportSource(source: WalSource, options: ResolvedClientOptions): MessagePort {
-  installWalErrorTransfer();
   const { port1, port2 } = new MessageChannel();
+  serveSource(source, options, port1);
+  return port2;
+}
+
+/** exportSource on a port another thread made (walForThread's request): `port` is the served end. */
+export function serveSource(source: WalSource, options: ResolvedClientOptions, port1: MessagePort): void {
+  installWalErrorTransfer();
   let held = 0;
   const take = (): void => {
     held += 1;
@@ -70,7 +76,6 @@ export function exportSource(source: WalSource, options: ResolvedClientOptions):
     while (held > 0) void drop().catch(() => undefined);
   });
   port1.unref(); // a handed-out port must not keep this thread alive
-  return port2;
 }
 
 /** The other side of `exportSource`: a WalSource whose calls travel over `port`. */
