@@ -3,7 +3,7 @@
 // is valid UTF-8 without NUL bytes (checked natively once per chunk), and its checksum
 // field, when it has one, matches; a line without the writer's prefix is parsed as
 // readWal would, so a hand-written seed line is still a record. Bad lines go through the
-// same BadRun bookkeeping as the parsing cursor (torn tail vs corruption, throw or skip,
+// same bookkeeping as the parsing cursor (core's torn-tail rule, throw or skip,
 // the same file and offset). What no byte-level check can see is a line that keeps the
 // writer's prefix, its closing `}` and valid UTF-8 but is damaged in between (a flipped
 // quote): readWal rejects it, raw mode hands it out. The checksum option (crc32c) closes
@@ -12,10 +12,10 @@
 // Every chunk is read into a buffer of its own and lines are handed out as subarrays of
 // it (no copy per line); the unfinished line at its end is copied into the next buffer.
 import { isUtf8 } from 'node:buffer';
-import { checkLineChecksum, parseLine, peekSeq, peekTs, WalError } from '@threadwal/core';
+import { checkLineChecksum, parseLine, peekSeq, peekTs, scanActiveTail, WalError } from '@threadwal/core';
 import { BadRun } from './lines.js';
 import { GzReader } from './gz-reader.js';
-import { readSegment, MAX_SKIP_RUNS, type ReadState } from './read-segment.js';
+import { badWhy, corrupt, readSegment, type ReadState } from './read-segment.js';
 import type { SegmentFile } from './snapshot.js';
 
 /** Bytes read per chunk (a buffer grows past it only to hold a longer line). */
@@ -77,6 +77,10 @@ export class RawCursor {
   #pending: WalError | null = null;
   readonly #gz: GzReader | null;
   #ends = new Uint32Array(4096);
+  /** The size the buffered lines were read against (the last fill's limit). */
+  #to = 0;
+  /** Active file: where its torn tail starts, as judged at file size `size` (core's scanActiveTail, the rule recovery cuts by); null until a line with NUL asked. */
+  #torn: { size: number; start: number } | null = null;
 
   constructor(seg: SegmentFile) {
     this.seg = seg;
@@ -96,6 +100,9 @@ export class RawCursor {
   async fill(to: number): Promise<boolean> {
     this.#throwPending();
     if (this.#gz !== null) to = this.#size;
+    this.#to = to;
+    if (this.#torn !== null && this.#torn.size !== to) this.#torn = null; // the file changed: judge again
+    if (this.#torn !== null) to = Math.min(to, this.#torn.start); // never read into the torn tail
     if (this.pos + this.#len >= to) return false;
     if (this.#len === this.#buf.length) {
       const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
@@ -132,9 +139,17 @@ export class RawCursor {
       });
       runCount = 0;
     };
+    let torn = false;
     let s = 0;
     while (s <= lastNl) {
       const e = buf.indexOf(NL, s);
+      // The active file's torn tail starts at a line with NUL: stop there, read nothing of it.
+      if (!clean && this.seg.index === 0 && this.#gz === null && buf.subarray(s, e).indexOf(0) >= 0 && this.pos + s >= this.#tornStart()) {
+        close(s);
+        this.#good(st);
+        torn = true;
+        break;
+      }
       // Below fromSeq (after a resync, or the caller's start): skip, as the parsing cursor does.
       const peek = peekSeq(buf, s, e);
       if (peek >= 0 && peek < st.fromSeq && buf[e - 1] === CLOSE) {
@@ -146,7 +161,7 @@ export class RawCursor {
       const seq = goodSeq(buf, s, e, clean);
       if (seq < 0) {
         close(s);
-        this.bad.add(this.pos + s, this.pos + e + 1, buf.subarray(s, e).includes(0));
+        this.bad.add(this.pos + s, badWhy(buf, s, e));
         s = e + 1;
         continue;
       }
@@ -174,8 +189,11 @@ export class RawCursor {
       s = e + 1;
     }
     close(s);
-    // What was handed out stays valid: the rest moves to a buffer of its own.
-    if (out.length > 0) {
+    // What was handed out stays valid: the rest moves to a buffer of its own. Bytes of a torn
+    // tail are dropped: a writer may cut and rewrite them before the next read.
+    if (torn) {
+      if (out.length > 0) this.#buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    } else if (out.length > 0) {
       const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, len - s));
       buf.copy(next, 0, s, len);
       this.#buf = next;
@@ -183,22 +201,32 @@ export class RawCursor {
       buf.copy(buf, 0, s, len);
     }
     this.pos += s;
-    this.#len = len - s;
+    this.#len = torn ? 0 : len - s;
     return out;
+  }
+
+  /** Where the active file's torn tail starts at the size the buffered lines were read against (judged once per size). */
+  #tornStart(): number {
+    if (this.#torn === null) this.#torn = { size: this.#to, start: scanActiveTail(this.seg.fd, this.seg.path, this.#to).tornStart };
+    return this.#torn.start;
   }
 
   /** A good line after held bad ones: those were corruption. False when that is an error to raise after the chunks before it. */
   #good(st: ReadState): boolean {
     if (this.bad.count === 0) return true;
-    const { first, count } = this.bad;
-    this.bad.clear();
     try {
-      corrupt(this.seg.path, first, count, st);
+      this.#flush(st);
       return true;
     } catch (err) {
       this.#pending = err as WalError;
       return false;
     }
+  }
+
+  #flush(st: ReadState): void {
+    const { first, count, why } = this.bad;
+    this.bad.clear();
+    if (count > 0) corrupt(this.seg.path, first, count, st, why);
   }
 
   #throwPending(): void {
@@ -210,35 +238,18 @@ export class RawCursor {
   /** Decides the held lines at the end of a file that no longer grows (or, not following, the end of the active file). */
   end(st: ReadState): void {
     this.#throwPending();
+    this.#flush(st);
     if (this.seg.index !== 0) {
-      const { first, count } = this.bad;
-      this.bad.clear();
-      if (count > 0) corrupt(this.seg.path, first, count, st);
-      if (this.pos < this.#size) corrupt(this.seg.path, this.pos, 1, st);
+      if (this.pos < this.#size) corrupt(this.seg.path, this.pos, 1, st); // an unterminated last line in a closed segment
       return;
     }
-    const { corrupt: n, tornStart } = this.bad.atEnd(this.pos);
-    const first = this.bad.first;
-    this.bad.clear();
-    st.tornBytes += Math.max(0, this.seg.size - tornStart);
-    if (n > 0) corrupt(this.seg.path, first, n, st);
+    // What is left past the whole lines read: a partial line, or the torn tail from a line with NUL on.
+    st.tornBytes += Math.max(0, this.seg.size - this.pos);
   }
 
-  /** Following: held bad lines may be a torn tail a writer is about to cut and overwrite, so read them again next time. */
-  rewindHeld(): void {
-    if (this.bad.count === 0) return;
-    this.pos = this.bad.first;
-    this.#len = 0;
-    this.bad.clear();
+  /** Following, at the end of what is there: the bad lines read are corruption (a torn tail is never read), report them now. */
+  settle(st: ReadState): void {
+    this.#throwPending();
+    this.#flush(st);
   }
-}
-
-/** As the parsing cursor reports a run of bad lines: skip and count, or ECORRUPT with file and offset. */
-function corrupt(file: string, offset: number, count: number, st: ReadState): void {
-  if (st.onCorrupt === 'skip') {
-    st.skipped += count;
-    if (st.skips.length < MAX_SKIP_RUNS) st.skips.push({ file, offset, lines: count });
-    return;
-  }
-  throw new WalError('ECORRUPT', `line does not parse at ${file}:${offset}`, { path: file, file, offset });
 }

@@ -98,7 +98,7 @@ interface SegmentReader<I> {
   fill(to: number): Promise<boolean>;
   take(st: ReadState): I[];
   end(st: ReadState): void;
-  rewindHeld(): void;
+  settle(st: ReadState): void;
   close(): void;
 }
 
