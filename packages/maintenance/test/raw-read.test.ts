@@ -92,11 +92,19 @@ test('raw: fromSeq, torn tails, NUL lines, corruption in the middle: the same as
   writeFileSync(torn, lines(0, 5, ts) + '{"seq":5,"ts":1700');
   assert.is((await same(torn)).tornBytes, 18);
 
+  // A line with NUL followed by a whole line without NUL: the torn-tail rule (DESIGN.md,
+  // Recovery) never cuts a whole NUL-free line, so the NUL line is corruption, not a tail.
   const nul = tempWal();
   writeFileSync(nul, lines(0, 5, ts) + `{"seq":5,"ts":${TS},"type":"x","job_id":"\0\0"}\n` + 'half}\n');
   const o = await same(nul);
-  assert.equal([o.seqs, o.error], [range(0, 5), null]);
-  assert.ok(o.tornBytes > 0);
+  assert.equal([o.seqs, o.error], [range(0, 5), { code: 'ECORRUPT', file: nul, offset: lines(0, 5, ts).length }]);
+
+  // Zeros then the end of a line, at the end: a torn tail, not yielded, not an error.
+  const hole = tempWal();
+  writeFileSync(hole, lines(0, 5, ts) + '\0'.repeat(40) + 'ob_id":"y"}\n');
+  const h = await same(hole);
+  assert.equal([h.seqs, h.error], [range(0, 5), null]);
+  assert.is(h.tornBytes, 40 + 'ob_id":"y"}\n'.length);
 
   const mid = tempWal();
   writeSegment(`${mid}.1`, lines(0, 3, ts) + '{"seq":3,"ts":1,"type":"x"\n' + lines(4, 3, ts));
@@ -123,7 +131,7 @@ test("raw: onCorrupt 'skip' counts and places the same runs; chunks break at a s
   assert.equal(chunks.map((c) => [c.firstSeq, c.count]), [[0, 3], [3, 3], [7, 3], [10, 1]]);
 });
 
-test('raw: invalid UTF-8 is a bad line (or the torn tail when last), as readWal says', async () => {
+test('raw: invalid UTF-8 is a bad line (last or not: a whole line is never a torn tail), as readWal says', async () => {
   const a = lines(0, 2, ts);
   const bad = Buffer.concat([Buffer.from(`{"seq":2,"ts":${TS},"type":"x","job_id":"\u00fc`), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
   const mid = tempWal();
@@ -132,7 +140,8 @@ test('raw: invalid UTF-8 is a bad line (or the torn tail when last), as readWal 
   assert.is((await same(mid, { onCorrupt: 'skip' })).skipped, 1);
   const last = tempWal();
   writeFileSync(last, Buffer.concat([Buffer.from(a), bad]));
-  assert.is((await same(last)).tornBytes, bad.length);
+  const l = await same(last);
+  assert.equal([l.error, l.tornBytes], [{ code: 'ECORRUPT', file: last, offset: a.length }, 0]);
 });
 
 test('raw: a line not in the writer\'s shape is parsed to decide (seed files); a damaged middle only a checksum can see', async () => {
