@@ -35,13 +35,9 @@ function tempName(lockPath: string): string {
 export function createLock(lockPath: string, atime: number): void {
   if (fs.lstatSync(lockPath, { throwIfNoEntry: false })) throw errno('EEXIST', `file already exists, link '${lockPath}'`);
   const tmp = tempName(lockPath);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+  fs.closeSync(fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644));
   try {
-    try {
-      fs.futimesSync(fd, atime, new Date());
-    } finally {
-      fs.closeSync(fd);
-    }
+    stamp(tmp, atime);
     try {
       fs.linkSync(tmp, lockPath);
     } catch (err) {
@@ -66,12 +62,17 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** Without hard links: O_EXCL (EEXIST when held), then the stamp. */
 function createDirectly(lockPath: string, atime: number): void {
-  const fd = fs.openSync(lockPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
-  try {
-    fs.futimesSync(fd, atime, new Date());
-  } finally {
-    fs.closeSync(fd);
-  }
+  fs.closeSync(fs.openSync(lockPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644));
+  stamp(lockPath, atime);
+}
+
+/**
+ * Sets the owner stamp (atime, seconds) and mtime now. By path, not futimes: Deno's futimes
+ * truncates to the millisecond below (12345.123 s reads back as 12345122 ms), which breaks
+ * its millisecond stamp (lock-owner.ts); its utimes rounds as Node's does.
+ */
+function stamp(path: string, atime: number): void {
+  fs.utimesSync(path, atime, new Date());
 }
 
 /**
