@@ -26,7 +26,7 @@ export interface ReadStreamOptions {
   stream: string;
   /** First WAL seq to yield. Default: from the stream's first message. */
   fromSeq?: number | undefined;
-  /** Keep yielding as messages arrive, until `signal` aborts. Default false: end at the stream's last message. */
+  /** Keep yielding as messages arrive, until `signal` aborts. Default false: end at the stream's last message as the read begins. */
   follow?: boolean | undefined;
   signal?: AbortSignal | undefined;
   /** Yield `{ seq, line, streamSeq }` (the stored line's bytes, unparsed) instead of records. Default false. */
@@ -173,7 +173,9 @@ async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: n
         }
         if (s < data.length) throw new ShipError('foreign-writer', `stream ${o.stream} seq ${m.seq} has more lines than WAL seqs ${seqs.first}…${seqs.last}`);
         next = Math.max(next ?? 0, seqs.last + 1);
-        if (!o.follow && m.info.pending === 0) break;
+        // Not following: up to the stream's last message when the read began. (Not the
+        // consumer's `pending`: an R3 stream's consumer can report 0 a message early.)
+        if (!o.follow && m.seq >= last) break;
       }
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
