@@ -9,6 +9,7 @@
 // skipped and counted (`duplicates`; the shipper never makes one, the counter is for
 // checking that). One starting later is a hole: ShipError 'gap'.
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { safeServers } from './redact.js';
 import { jetstream, jetstreamManager, DeliverPolicy, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { WalError, checkLineChecksum, parseLine, peekSeq, type WalRecord } from '@threadwal/core';
 import { ShipError } from './errors.js';
@@ -132,8 +133,8 @@ async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: n
     nc = o.nc ?? await connect({ ...o.connectOptions, servers });
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AuthorizationError' || /authoriz|authentication/i.test(e.message)) throw new ShipError('auth', `authorization failed at ${servers.join(', ')}: ${e.message}`, { cause: err });
-    throw new ShipError('unreachable', `cannot reach a NATS server at ${servers.join(', ')} (${e.message})`, { cause: err });
+    if (e.name === 'AuthorizationError' || /authoriz|authentication/i.test(e.message)) throw new ShipError('auth', `authorization failed at ${safeServers(servers)}: ${e.message}`, { cause: err });
+    throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(servers)} (${e.message})`, { cause: err });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: o.timeoutMs ?? 5000, checkAPI: false });

@@ -191,6 +191,26 @@ if (!avail.ok) {
     }
   });
 
+  test('credentials in a server URL never reach an error message (auth failure, unreachable server)', async () => {
+    const dir = tmpDir();
+    const authed = await startServer(dir, 'auth2', ['--user', 'u', '--pass', 'right']);
+    try {
+      const path = join(dir, 'app.wal');
+      await appendEvents(path, 1);
+      const wrong = authed.url.replace('nats://', 'nats://u:s3cret-pw@');
+      const e = await failure(ship(path, { servers: wrong, stream: 'X', subject: 'tw.x', once: true }).done);
+      assert.is(e.reason, 'auth');
+      assert.not.match(e.message, 's3cret-pw');
+      assert.match(e.message, 'nats://***@');
+      const port = await freePort();
+      const u = await failure(ship(path, { servers: `nats://u:s3cret-pw@127.0.0.1:${port}`, stream: 'X', subject: 'tw.x', once: true, connectTimeoutMs: 300, backoff: { initialMs: 20, maxMs: 50 } }).done);
+      assert.is(u.reason, 'unreachable');
+      assert.not.match(u.message, 's3cret-pw');
+    } finally {
+      await authed.stop();
+    }
+  });
+
   test('a WAL with no id (never opened by a writer): ShipError wal-mismatch; bad options: EINVAL', async () => {
     const path = join(tmpDir(), 'app.wal');
     const e = await failure(ship(path, { servers: server.url, stream: 'X', subject: 'tw.x', once: true }).done);
