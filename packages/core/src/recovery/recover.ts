@@ -7,7 +7,7 @@
 // handed out again. Nothing is changed in a file that is not a WAL.
 import { constants } from 'node:fs';
 import { fsSeam } from '../util/fs-seam.js';
-import { WalError } from '../errors.js';
+import { WalError, fromFsError } from '../errors.js';
 import { rotatedIndexes, segmentPath, readMetaNextSeq, metaPath } from '../segments/segments.js';
 import { lastNewline, readRange, scanTail, type TailScan } from './tail-scan.js';
 import { readableSeq, TORN_WINDOW } from './tail-rule.js';
@@ -142,7 +142,7 @@ function openRead(path: string): number | undefined {
     return fsSeam.openSync(path, constants.O_RDONLY);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new WalError('EIO', `cannot open ${path}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, path, 'open');
   }
 }
 

@@ -7,10 +7,10 @@
 // again. A crash leaves the plain segment, or both (same lines; readers take the plain
 // one and the next compress removes it), never neither and never a partial `.gz` under a
 // segment's name.
-import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, renameSync, unlinkSync, statSync, constants } from 'node:fs';
+import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, fchmodSync, fstatSync, renameSync, unlinkSync, statSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { createGzip } from 'node:zlib';
-import { fsyncDir, fromFsError, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
+import { fsyncDir, fromFsError, isNoSpace, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
 import { openSegments, closeSegments, locate, type SegmentFile } from '../read/snapshot.js';
 import { firstLineKeys, lastLineKeys } from '@threadwal/core';
@@ -28,33 +28,58 @@ const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 export async function runCompress(job: CompressJob, ctx: JobContext): Promise<CompressResult> {
   const { path } = job;
   const t0 = performance.now();
-  const result: CompressResult = { compressedSegments: 0, finishedSegments: 0, bytesIn: 0, bytesOut: 0, ratio: 0, mbPerSec: 0, sweptTemps: sweepTemps(path) };
+  // Leftovers of killed processes first: on a full disk that is space freed before anything needs it.
+  const result: CompressResult = { compressedSegments: 0, finishedSegments: 0, bytesIn: 0, bytesOut: 0, ratio: 0, mbPerSec: 0, sweptTemps: sweepTemps(path), noSpaceSegments: 0 };
   const lock = new PathLock(path, job.lock.staleMs, job.lock.timeoutMs);
   const segs = openSegments(path);
   try {
-    const todo = segs.filter((s) => s.index >= Math.max(1, job.minIndex) && !s.compressed);
+    let todo = segs.filter((s) => s.index >= Math.max(1, job.minIndex) && !s.compressed);
     ctx.bytesTotal = todo.reduce((n, s) => n + s.size, 0);
-    for (const seg of todo) {
-      ctx.checkCancel();
-      // A crash between rename and unlink left a finished copy: only the unlink is missing.
-      if (statSync(seg.path + COMPRESSED_SUFFIX, { throwIfNoEntry: false })) {
-        if (await commit(path, lock, seg, null)) result.finishedSegments += 1;
-        ctx.advance(seg.size);
-        continue;
+    // Out of space, a segment waits while the others go on: each one compressed frees space,
+    // so those that had no room are tried again until a round makes no progress.
+    let noSpace: unknown = null;
+    for (;;) {
+      const left: SegmentFile[] = [];
+      let progress = false;
+      for (const seg of todo) {
+        ctx.checkCancel();
+        // A crash between rename and unlink left a finished copy: only the unlink is missing (it frees space).
+        if (statSync(seg.path + COMPRESSED_SUFFIX, { throwIfNoEntry: false })) {
+          if (await commit(path, lock, seg, null)) {
+            result.finishedSegments += 1;
+            progress = true;
+          }
+          closeSegments([seg]); // an unlinked file's blocks are freed once no fd holds it
+          ctx.advance(seg.size);
+          continue;
+        }
+        const tmp = tempPath(path);
+        let out: number;
+        try {
+          out = await writeGzip(seg, tmp, job.level, ctx);
+        } catch (err) {
+          try { unlinkSync(tmp); } catch { /* never created, or already gone */ }
+          if (!isNoSpace(err)) throw err;
+          noSpace = err;
+          left.push(seg);
+          continue;
+        }
+        if (await commit(path, lock, seg, tmp)) {
+          result.compressedSegments += 1;
+          result.bytesIn += seg.size;
+          result.bytesOut += out;
+          progress = true;
+        }
+        closeSegments([seg]); // an unlinked file's blocks are freed once no fd holds it
       }
-      const tmp = tempPath(path);
-      let out: number;
-      try {
-        out = await writeGzip(seg, tmp, job.level, ctx);
-      } catch (err) {
-        try { unlinkSync(tmp); } catch { /* never created, or already gone */ }
-        throw err;
-      }
-      if (await commit(path, lock, seg, tmp)) {
-        result.compressedSegments += 1;
-        result.bytesIn += seg.size;
-        result.bytesOut += out;
-      }
+      todo = left;
+      if (todo.length === 0 || !progress) break;
+      ctx.bytesTotal += todo.reduce((n, s) => n + s.size, 0); // counted again as they are retried
+    }
+    result.noSpaceSegments = todo.length;
+    if (todo.length > 0 && result.compressedSegments + result.finishedSegments === 0) {
+      const e = fromFsError(noSpace, path, 'compress');
+      throw new WalError(e.code, `compress could not write any compressed segment of ${path} for lack of space (${(noSpace as Error).message}); nothing was changed and no temp file is left: free space first (applyRetention or cleanup delete segments without needing any)`, { path, cause: noSpace });
     }
   } finally {
     closeSegments(segs);
@@ -71,10 +96,17 @@ async function writeGzip(seg: SegmentFile, tmp: string, level: number, ctx: JobC
   const last = lastLineKeys(seg.fd, seg.size);
   const header = gzipHeader({ firstSeq: first?.seq ?? -1, lastSeq: last?.seq ?? -1, lastTs: last?.ts ?? -1, bytes: seg.size });
   let out: number;
+  const mode = fstatSync(seg.fd).mode & 0o7777; // the compressed segment keeps the plain one's mode
   try {
-    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   } catch (err) {
     throw fromFsError(err, tmp, 'create');
+  }
+  try {
+    fchmodSync(out, mode); // exactly: the umask of this process does not apply
+  } catch (err) {
+    closeSync(out);
+    throw fromFsError(err, tmp, 'chmod');
   }
   let written = 0;
   let unsynced = 0;

@@ -225,12 +225,13 @@ export class Cursor {
 }
 
 /** Why the line [s, e) of `buf` is not a record. */
-function badWhy(buf: Buffer, s: number, e: number): BadWhy | undefined {
+export function badWhy(buf: Buffer, s: number, e: number): BadWhy | undefined {
   const checksum = checksumMismatch(buf, s, e);
   return checksum ? { checksum } : undefined;
 }
 
-function corrupt(file: string, offset: number, count: number, st: ReadState, why?: BadWhy): void {
+/** A run of bad lines: skipped and counted (onCorrupt 'skip'), or ECORRUPT with file, offset and why. */
+export function corrupt(file: string, offset: number, count: number, st: ReadState, why?: BadWhy): void {
   if (st.onCorrupt === 'skip') {
     st.skipped += count;
     if (st.skips.length < MAX_SKIP_RUNS) st.skips.push({ file, offset, lines: count });
