@@ -1,16 +1,17 @@
 // bench:ship's end-to-end lag: a producer process (ship-producer.ts) appends at an offered
 // rate (appendNoWait in 1 ms ticks, a flush() per tick whose resolution marks the tick's
-// events durable in the WAL) while a shipper in this process follows the WAL, as an app and
-// `threadwal ship` would run; each event's lag is its stream ack minus the moment it was
-// known durable, on the wall clock both processes share. Events the shipper had acked
+// events durable in the WAL) while a shipper process (ship-follower.ts) follows the WAL, as
+// an app and `threadwal ship` run; each event's lag is its stream ack minus the moment it
+// was known durable, on the wall clock the processes share. Events the shipper had acked
 // before their flush resolved (it reads the file, which holds a line before its fdatasync
 // returns) count as lag 0 and are reported.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { openWal } from '@threadwal/client';
-import { ship, type BatchOptions } from '@threadwal/ship';
-import { Latency, now, wallNow } from './measure.js';
+import type { BatchOptions } from '@threadwal/ship';
+import { Latency, now } from './measure.js';
 import { event } from './workload.js';
 
 export interface LagResult {
@@ -27,32 +28,40 @@ let n = 0;
 
 interface Done { type: 'done'; seqs: number[]; at: number[]; appendedPerSec: number; last: number }
 
+/** A child process with a message queue: `next(type)` resolves with the next message of that type. */
+function child(script: string, args: string[]): { proc: ReturnType<typeof fork>; next(type: string): Promise<Record<string, unknown>> } {
+  const proc = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const messages: Array<Record<string, unknown>> = [];
+  let wake: (() => void) | undefined;
+  proc.on('message', (m) => { messages.push(m as Record<string, unknown>); wake?.(); });
+  proc.on('exit', () => wake?.());
+  return {
+    proc,
+    next: async (type) => {
+      for (;;) {
+        const i = messages.findIndex((m) => m.type === type);
+        if (i >= 0) return messages.splice(i, 1)[0]!;
+        if (proc.exitCode !== null) throw new Error(`${script} exited ${proc.exitCode}`);
+        await new Promise<void>((r) => { wake = r; });
+      }
+    },
+  };
+}
+
 export async function pacedLag(dir: string, servers: string[], replicas: number, rate: number, seconds: number, batch: BatchOptions | false | undefined): Promise<LagResult> {
   const path = join(dir, `paced${++n}.wal`);
-  const child = fork(fileURLToPath(new URL('./ship-producer.js', import.meta.url)), [path, String(rate), String(seconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const messages: Array<{ type: string }> = [];
-  let wake: (() => void) | undefined;
-  child.on('message', (m: { type: string }) => { messages.push(m); wake?.(); });
-  const next = async (type: string): Promise<unknown> => {
-    for (;;) {
-      const i = messages.findIndex((m) => m.type === type);
-      if (i >= 0) return messages.splice(i, 1)[0];
-      if (child.exitCode !== null) throw new Error(`the producer exited ${child.exitCode}`);
-      await new Promise<void>((r) => { wake = r; });
-    }
-  };
-  await next('ready');
-  const ackAt = new Float64Array(rate * seconds + 2);
-  const stream = `PACED${n}`;
-  const shipper = ship(path, {
-    servers, stream, subject: `tw.${stream}`, createStream: true, replicas, pollMs: 1, batch, serverSyncIntervalMs: 0,
-    onAcked: (seq) => { if (seq < ackAt.length) ackAt[seq] = wallNow(); },
-  });
-  while (shipper.status().ackedSeq < 0) await new Promise((r) => setTimeout(r, 10));
-  child.send('go');
-  const done = (await next('done')) as Done;
-  while (shipper.status().ackedSeq < done.last) await new Promise((r) => setTimeout(r, 5));
-  const r = await shipper.stop();
+  const out = join(dir, `paced${n}.acks`);
+  const events = rate * seconds;
+  const producer = child('./ship-producer.js', [path, String(rate), String(seconds)]);
+  await producer.next('ready');
+  const follower = child('./ship-follower.js', [JSON.stringify({ path, servers, stream: `PACED${n}`, replicas, batch: batch === false ? { maxEvents: 1 } : batch, events, out })]);
+  await follower.next('ready');
+  producer.proc.send('go');
+  const done = (await producer.next('done')) as unknown as Done;
+  follower.proc.send({ last: done.last });
+  const { messages } = (await follower.next('done')) as { messages: number };
+  const raw = readFileSync(out);
+  const ackAt = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
   const lat = new Latency();
   let beforeDurable = 0;
   let m = 0;
@@ -62,7 +71,7 @@ export async function pacedLag(dir: string, servers: string[], replicas: number,
     if (lag < 0) beforeDurable++;
     lat.recordMs(Math.max(lag, 0.001));
   }
-  return { lat, offered: rate, appended: done.appendedPerSec, beforeDurable, messages: r.messages };
+  return { lat, offered: rate, appended: done.appendedPerSec, beforeDurable, messages };
 }
 
 /** How fast one producer appends with appendNoWait (a flush() per 1000), durable at the end: the pace shipping is held to. */

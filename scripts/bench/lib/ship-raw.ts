@@ -3,7 +3,7 @@
 // fresh stream of the same replication; and the server-side CPU per event from /proc.
 import { readFileSync } from 'node:fs';
 import { connect, createInbox, headers, type MsgHdrs } from '@nats-io/transport-node';
-import { jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, DeliverPolicy, StorageType } from '@nats-io/jetstream';
 import { now } from './measure.js';
 
 /** CPU time (µs) of a process so far, from /proc (clock ticks of 10 ms). */
@@ -47,19 +47,22 @@ export async function retried<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The message bodies (and their event counts) a stream holds, in order. */
+/** The message bodies (and their event counts) a stream holds, in order (an ordered consumer: a cluster busy catching up refuses direct gets for a while). */
 export async function bodiesOf(servers: string[], stream: string): Promise<Array<{ body: Uint8Array; events: number }>> {
   const nc = await connect({ servers });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const info = await retried(() => jsm.streams.info(stream));
+    const consumer = await retried(() => jetstream(nc, { timeout: 10_000 }).consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq }));
+    const msgs = await consumer.consume();
     const out = [];
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = (await retried(() => jsm.streams.getMessage(stream, { seq })))!;
-      const first = Number(m.header.get('Threadwal-Seq'));
-      const last = Number(m.header.get('Threadwal-Last-Seq') || first);
+    for await (const m of msgs) {
+      const first = Number(m.headers?.get('Threadwal-Seq'));
+      const last = Number(m.headers?.get('Threadwal-Last-Seq') || first);
       out.push({ body: m.data, events: last - first + 1 });
+      if (m.seq >= info.state.last_seq) break;
     }
+    await msgs.close();
     return out;
   } finally {
     await nc.close();
