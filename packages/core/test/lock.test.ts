@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PathLock, withLock } from '../src/lock/lock.js';
-import { stampedPid, OWNER_STAMP, MS_TAG } from '../src/lock/lock-owner.js';
+import { stampedPid, OWNER_STAMP, MS_TAG, msStamp } from '../src/lock/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
 const STALE_MS = 2000;
@@ -242,6 +242,10 @@ test('the lock is stamped with its holder: this pid, on this host', async () => 
   // Deno stamps to the millisecond (its utimes truncates): the same host in whole ms.
   assert.is(stampedPid(4242 * 1000 + MS_TAG), 4242, "a Deno process's stamp of this host names its pid");
   assert.is(stampedPid(4242 * 1000 + (MS_TAG % 999) + 1), -1, 'a millisecond stamp of another host names nobody');
+  // What Deno stores is the stamp truncated to the millisecond: it must decode for every pid.
+  const wrong: number[] = [];
+  for (let pid = 2; pid < 4_000_000; pid += 331) if (stampedPid(Math.trunc(msStamp(pid) * 1000)) !== pid) wrong.push(pid);
+  assert.equal(wrong.slice(0, 5), [], `${wrong.length} pids whose truncated stamp names someone else`);
 });
 
 test('a lock whose holder was SIGKILLed is taken over at once, long before it is stale', async () => {

@@ -38,8 +38,17 @@ const TAG = hostTag();
  */
 export const MS_TAG = (TAG % 999) + 1;
 
+/**
+ * The millisecond stamp of `pid`, in seconds: a quarter millisecond over the tag, so that
+ * truncating it to the millisecond (as Deno does) lands on the tag, whatever the float
+ * error of pid + tag/1000 (which truncated to tag - 1 for ~1 pid in 130).
+ */
+export function msStamp(pid: number): number {
+  return pid + (MS_TAG + 0.25) / 1000;
+}
+
 /** The atime (in seconds) that says "this process holds it". */
-export const OWNER_STAMP = process.pid + (RUNTIME === 'deno' ? MS_TAG / 1000 : TAG / TAG_SCALE);
+export const OWNER_STAMP = RUNTIME === 'deno' ? msStamp(process.pid) : process.pid + TAG / TAG_SCALE;
 
 /** The pid a stamp names, when it was written by a process of this host and pid namespace; else -1. */
 export function stampedPid(atimeMs: number): number {
