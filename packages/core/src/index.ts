@@ -7,7 +7,7 @@ export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './format/body-
 export type { WalEvent, WalEventType, WalRecord } from './format/format.js';
 export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
-export { segmentPath, segmentPaths, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
+export { segmentPath, segmentPaths, locateSegment, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
 export { crc32c, checkLineChecksum, CHECKSUM_BYTES, Stamper } from './format/checksum.js';
 export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, looksTornFirstBatch } from './recovery/recover.js';
 export type { RecoveryCut, CutReason, TailState } from './recovery/recover.js';
@@ -34,3 +34,5 @@ export { resolveRetention } from './retention/retention-options.js';
 export type { RetentionOptions } from './retention/retention-options.js';
 export { decideRetention, retireSegments, listedSegment, warnForcedPastCursors } from './retention/retention-apply.js';
 export type { ListedSegment, ForcedPastCursor, RetentionDecision, SegmentFactsCache } from './retention/retention-apply.js';
+export { writeGzipCopy, installCompressed, DEFAULT_GZIP_LEVEL } from './compress/gzip-segment.js';
+export type { SegmentSource } from './compress/gzip-segment.js';
