@@ -14,6 +14,8 @@ import { shiftSegments } from '../segments/segments.js';
 import { RotationClock } from './rotate-clock.js';
 import { Stamper } from '../format/checksum.js';
 import { WriterRetention } from './writer-retention.js';
+import { WriterCompression } from '../compress/writer-compression.js';
+import { DEFAULT_GZIP_LEVEL } from '../compress/gzip-segment.js';
 import type { ResolvedWriterOptions } from '../options.js';
 import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, nextBatchId, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from '../protocol.js';
@@ -80,6 +82,8 @@ export class Writer {
   readonly #stamper: Stamper | null;
   /** openWal's `retention`, applied after each rotation, else null. */
   readonly #retention: WriterRetention | null;
+  /** openWal's `rotate.compress`: gzips rotated segments in its own thread, else null. */
+  readonly #compression: WriterCompression | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
@@ -87,6 +91,7 @@ export class Writer {
     this.#stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#file = new ActiveFile(path);
     this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
+    this.#compression = opts.rotate !== false && opts.rotate.compress ? new WriterCompression(path, DEFAULT_GZIP_LEVEL, { schedule: () => this.#schedule(), failed: () => this.#failed !== null }) : null;
     this.#lock = new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board);
   }
 
@@ -100,6 +105,7 @@ export class Writer {
       if (opts.lock === 'batch') w.#lock.release();
     }
     w.#stats.durableSeq = w.#file.nextSeq - 1;
+    w.#compression?.kick(); // what an earlier run or a crash left plain
     return w;
   }
 
@@ -144,7 +150,7 @@ export class Writer {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while ((this.#queue.length > 0 || this.#rotations.length > 0) && !this.#failed) {
+      while ((this.#queue.length > 0 || this.#rotations.length > 0 || this.#compression?.waiting) && !this.#failed) {
         await this.#cycle();
         // Let the batches that arrived during the write/fsync in before the next cycle.
         await immediate();
@@ -204,6 +210,7 @@ export class Writer {
         await lock.acquire();
       } catch (err) {
         for (const r of this.#rotations.splice(0)) r.reject(err as WalError); // or #run would retry them forever
+        this.#compression?.drop();
         return this.#nack(this.#take(), err as WalError);
       }
     }
@@ -218,6 +225,9 @@ export class Writer {
       if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#commit(take);
       if (!this.#failed) this.#maybeRotate();
+      if (!this.#failed && this.#compression?.waiting && this.#lock.stillOurs() && this.#lock.enter()) {
+        try { this.#compression.install(); } finally { this.#lock.leave(); }
+      }
     } catch (err) {
       this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
     } finally {
@@ -327,6 +337,7 @@ export class Writer {
         this.#clock?.reset();
         this.#stats.rotations += 1;
         this.#retention?.apply(Math.floor(Date.now() / 1000)); // still under the lock (see writer-retention.ts)
+        this.#compression?.kick(); // after retention: no point compressing what it deleted
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
@@ -347,6 +358,7 @@ export class Writer {
     this.#clients.markFailed();
     this.#nack([...take, ...this.#queue.splice(0)], e);
     for (const r of this.#rotations.splice(0)) r.reject(e);
+    this.#compression?.drop();
     this.#clients.announceFailed(toWire(e));
   }
 
@@ -375,6 +387,7 @@ export class Writer {
       nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: s.rotations, lockWaits: this.#lock.waits,
       failed: this.#failed !== null,
       ...(this.#retention ? { retention: { ...this.#retention.stats } } : {}),
+      ...(this.#compression ? { compression: { ...this.#compression.stats } } : {}),
     };
   }
 
@@ -382,6 +395,7 @@ export class Writer {
   async close(): Promise<void> {
     if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
     this.#closed = true;
+    await this.#compression?.close();
     await this.#retention?.settle();
     if (this.#linger) clearTimeout(this.#linger);
     this.#file.closeFd();
