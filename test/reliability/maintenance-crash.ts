@@ -231,7 +231,7 @@ export function crashTest(test: Test, name: string): void {
       const r = await runOp(dir, layout, c);
       const what = `${layout.name}: ${c.how} ${c.when} step ${c.k} (${c.call})`;
       if (c.how === 'kill') {
-        assert.is(r.signal, "SIGKILL", `${what}: the process was not killed (${r.code}): ${r.stderr} ${r.lines.join(" / ")}`);
+        assert.is(r.signal, 'SIGKILL', `${what}: the process was not killed (${r.code}): ${r.stderr} ${r.lines.join(" / ")}`);
         killed += 1;
       } else {
         assert.is(r.code, 0, `${what}: ${r.stderr}`);
