@@ -4,12 +4,14 @@
 
 export interface CaseSpec {
   id: string;
-  /** The issue's case number (1–7). */
+  /** The issue's case number (1–7; 8 and 9 are issue 21's real server and job runner). */
   group: number;
   title: string;
   /** Module under cases/ and the exported function that runs the case. */
   module: string;
   fn: string;
+  /** Time limit of a full run, when the default (60 s; 180 s for group 7) is too short. */
+  timeoutS?: number;
 }
 
 export const CASES: readonly CaseSpec[] = [
@@ -45,6 +47,9 @@ export const CASES: readonly CaseSpec[] = [
   { id: 'big-verify', group: 7, title: '@threadwal/maintenance verify(path)', module: 'big-file', fn: 'verify' },
   { id: 'big-cleanup', group: 7, title: '@threadwal/maintenance cleanup(path, 1 day)', module: 'big-file', fn: 'cleanup' },
   { id: 'paced-cleanup', group: 7, title: 'stress: threadwal paced 10k/s during a cleanup of a 1 GiB WAL', module: 'big-file', fn: 'pacedDuringCleanup' },
+  { id: 'fastify-pinned', group: 8, title: 'real server: Fastify 5 + pino, 6 destinations, server on 1 core', module: 'fastify', fn: 'fastifyPinned', timeoutS: 420 },
+  { id: 'fastify-unpinned', group: 8, title: 'real server: Fastify 5 + pino, 6 destinations, unpinned', module: 'fastify', fn: 'fastifyUnpinned', timeoutS: 420 },
+  { id: 'jobs-piscina', group: 9, title: 'job runner: piscina 4×16, 64 jobs in flight, 2 durable events/job', module: 'jobs', fn: 'jobsPiscina', timeoutS: 420 },
 ];
 
 export const BASELINE_ID = 'naive';

@@ -115,7 +115,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? ((s: string) => void process.stderr.write(`${s}\n`));
   const { ids: wanted, unknown } = selectCases(opts.cases ?? CASES.map((c) => c.id));
-  if (unknown.length) throw new UsageError(`unknown case(s): ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}, a group number 1-7, a prefix like tw-*, or threadwal`);
+  if (unknown.length) throw new UsageError(`unknown case(s): ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}, a group number 1-9, a prefix like tw-*, or threadwal`);
   const parent = resolve(opts.dir ?? join(repoRoot, '.bench-data'));
   mkdirSync(parent, { recursive: true });
   const shared = mkdtempSync(join(parent, 'run-'));
@@ -146,7 +146,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         log(`[${n + 1}/${wanted.length}] ${spec.id}: skipped (quick budget)`);
         continue;
       }
-      const limit = quick ? Math.min(QUICK_CASE_TIMEOUT_MS, left) : spec.group === 7 ? FULL_BIG_CASE_TIMEOUT_MS : FULL_CASE_TIMEOUT_MS;
+      const limit = quick ? Math.min(QUICK_CASE_TIMEOUT_MS, left) : spec.timeoutS !== undefined ? spec.timeoutS * 1000 : spec.group === 7 ? FULL_BIG_CASE_TIMEOUT_MS : FULL_CASE_TIMEOUT_MS;
       const tc = now();
       const r = await runOne(spec.id, shared, quick, limit, opts.cpuProf);
       results.push(r);
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log('usage: node dist-scripts/bench/index.js [--quick] [--out FILE] [--cases LIST] [--cpu-prof DIR] [--dir DIR] [--keep]');
-    console.log('  --cases   comma-separated case ids, group numbers (1-7), prefixes like tw-*, or threadwal');
+    console.log('  --cases   comma-separated case ids, group numbers (1-9), prefixes like tw-*, or threadwal');
     for (const c of CASES) console.log(`  ${String(c.group)}  ${c.id.padEnd(14)} ${c.title}`);
     return;
   }
@@ -212,6 +212,11 @@ async function main(): Promise<void> {
   console.log('');
   console.log(report.table);
   console.log('');
+  for (const r of report.results) {
+    if (!r.section) continue;
+    console.log(r.section);
+    console.log('');
+  }
   const ratios = renderLatencyRatios(report.results);
   if (ratios) {
     console.log('Latency beside the floor (bare thread hop) and raw write+fdatasync, same run (ratios p50 / p99 / p99.9):');

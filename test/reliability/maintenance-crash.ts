@@ -116,11 +116,12 @@ function readAll(path: string): WalRecord[] {
   return out;
 }
 
-function leftovers(dir: string): { cleanupTemps: string[]; metaTemps: string[] } {
+function leftovers(dir: string): { cleanupTemps: string[]; metaTemps: string[]; lockTemps: string[] } {
   const names = readdirSync(dir);
   return {
     cleanupTemps: names.filter((n) => n.startsWith(`${NAME}.cleanup-`)),
     metaTemps: names.filter((n) => n.startsWith(`${NAME}.meta.tmp`)),
+    lockTemps: names.filter((n) => n.startsWith(`${NAME}.lock.tmp`)),
   };
 }
 
@@ -147,7 +148,7 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   for await (const r of readWal(path)) read.push(r.seq);
   assert.equal(read, records.map((r) => r.seq), `${what}: readWal() yields exactly the segments' records`);
   const left = leftovers(dir);
-  assert.equal(v.tempFiles.map((p) => p.slice(dir.length + 1)).sort(), left.cleanupTemps.sort(), `${what}: verify() lists the leftover cleanup temps`);
+  assert.equal(v.tempFiles.map((p) => p.slice(dir.length + 1)).sort(), [...left.cleanupTemps, ...left.metaTemps, ...left.lockTemps].sort(), `${what}: verify() lists the leftover temps`);
 
   // The dead process may have held the lock: we know it is dead, so clear it rather than wait out the stale time.
   rmSync(`${path}.lock`, { recursive: true, force: true });
@@ -159,10 +160,11 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   assert.equal(seqs, Array.from({ length: 5 }, (_, i) => expectNext + i), `${what}: the next writer continues the seq`);
   if (layout.op === 'cleanup') {
     const r = await cleanup(path, MAX_AGE, { now: NEW_TS });
-    assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next cleanup sweeps the dead cleanup's temp files`);
+    // (The writer above already swept the lock's temp names when it took the lock.)
+    assert.is(r.sweptTemps, left.cleanupTemps.length + left.metaTemps.length, `${what}: the next cleanup sweeps the dead process's temp files`);
   } else if (layout.op === 'compress') {
     const r = await compress(path);
-    assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next compress sweeps the dead one's temp files`);
+    assert.is(r.sweptTemps, left.cleanupTemps.length + left.metaTemps.length, `${what}: the next compress sweeps the dead one's temp files`);
     for (const i of rotatedIndexes(path)) assert.not.ok(existsSync(`${path}.${i}`), `${what}: .${i} is still plain after compress ran again`);
   } else if (layout.op === 'retention') {
     await applyRetention(path, { maxSegments: RETENTION_KEEP });
@@ -183,7 +185,8 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   const afterIds = new Set(after.map((r) => r.job_id));
   for (const id of [...keep, ...acked, ...Array.from({ length: 5 }, (_, i) => `resume-${i}`)]) assert.ok(afterIds.has(id), `${what}: ${id} missing after the operation was run again`);
   if (removes(layout.op)) assert.not.ok(after.some((r) => r.ts === OLD_TS), `${what}: old events remain after a complete ${layout.op}`);
-  assert.equal(leftovers(dir).cleanupTemps, [], `${what}: cleanup temp files remain after a complete cleanup`);
+  const after2 = leftovers(dir);
+  assert.equal([...after2.cleanupTemps, ...after2.metaTemps, ...after2.lockTemps], [], `${what}: temp files remain after a complete ${layout.op}`);
   assert.ok((await verify(path)).ok);
   return { cleanupTemps: left.cleanupTemps.length, metaTemps: left.metaTemps.length };
 }
@@ -250,7 +253,7 @@ export function crashTest(test: Test, name: string): void {
     });
     report(`maintenance-crash/${layout.name}`, {
       steps: steps.length, crash_runs: killed, eio_runs: threw, events: all,
-      leftover_cleanup_temps_swept: cleanupTemps, leftover_meta_temps_ignored: metaTemps,
+      leftover_cleanup_temps_swept: cleanupTemps, leftover_meta_temps_swept: metaTemps,
     });
     assert.ok(existsSync(join(tpl, NAME)));
   });

@@ -2,6 +2,8 @@
 export { openWal, connectWal, Wal } from './wal/wal.js';
 export type { WalStats } from './wal/wal.js';
 export { WalWriter } from './wal/seed.js';
+export { walForThread } from './wal/thread-wal.js';
+export type { ThreadMessageSource } from './wal/thread-requests.js';
 export type { WalOptions, ClientOptions } from './options.js';
 export type { WaitOptions } from './wal/abort.js';
 export { WalError, isWalError } from '@threadwal/core';

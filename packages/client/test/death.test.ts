@@ -25,4 +25,23 @@ test('writer thread death rejects pending appends with EWORKER; the next append 
   assert.not.ok(lines.some((l) => l.job_id === 'doomed'), 'the writer died before writing it');
 });
 
+test('appending while the writer thread is dead fills one batch, posted to the restarted writer', async () => {
+  const path = tempWal();
+  const marker = `${path}.die`;
+  process.env.THREADWAL_DIE_MARKER = marker;
+  const wal = await openWal(path, { faultInjection: fixture('die-on-write.mjs') });
+  await wal.append({ type: 'job_started', job_id: 'first' });
+  writeFileSync(marker, '');
+  await expectCode(wal.append({ type: 'job_started', job_id: 'doomed' }), 'EWORKER');
+  rmSync(marker);
+  // No writer thread now (the next post restarts it): a long synchronous run past the
+  // buffer's size and past 1 MiB must neither recurse nor lose anything.
+  for (let i = 0; i < 12_000; i++) wal.appendNoWait({ type: 'command_executed', job_id: `n${i}`, output: { pad: 'x'.repeat(80) } });
+  await wal.flush();
+  await wal.close();
+  const lines = readLines(path);
+  assert.is(lines.filter((l) => String(l.job_id).startsWith('n')).length, 12_000);
+  assert.equal(lines.map((l) => l.seq), Array.from({ length: lines.length }, (_, i) => i));
+});
+
 test.run();

@@ -1,16 +1,20 @@
 // @threadwal/core: the on-disk format, recovery, segments and the writer thread's handle.
 // The cross-process lock lives at '@threadwal/core/lock' and is for worker threads only.
-export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError } from './errors.js';
+export { WalError, WAL_ERROR_CODES, isWalError, toWire, fromWire, fromFsError, isNoSpace } from './errors.js';
 export type { WalErrorCode, WireError } from './errors.js';
 export { encodeBody, encodeRawBody, encodeLine, parseLine, peekSeq, tooBig } from './format/format.js';
 export { writeBody, writeRawBody, roomFor, SEQ_PREFIX_MAX } from './format/body-writer.js';
+export { isJsonValue, skipString, skipNumber, skipLiteral } from './format/json-scan.js';
 export type { WalEvent, WalEventType, WalRecord } from './format/format.js';
-export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS } from './options.js';
+export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS, DEFAULT_COMMIT_WINDOW_MS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
 export { segmentPath, segmentPaths, locateSegment, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
-export { crc32c, checkLineChecksum, CHECKSUM_BYTES, Stamper } from './format/checksum.js';
-export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, looksTornFirstBatch } from './recovery/recover.js';
+export { crc32c, checkLineChecksum, checksumMismatch, CHECKSUM_BYTES, Stamper } from './format/checksum.js';
+export type { ChecksumMismatch } from './format/checksum.js';
+export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, looksTornFirstBatch, scanActiveTail } from './recovery/recover.js';
 export type { RecoveryCut, CutReason, TailState } from './recovery/recover.js';
+export type { TailScan } from './recovery/tail-scan.js';
+export { TORN_WINDOW, BLOCK } from './recovery/tail-rule.js';
 export { fsSeam, fsyncDir, readFully } from './util/fs-seam.js';
 export type { FsSeam, FaultInstaller } from './util/fs-seam.js';
 export { installWalErrorTransfer } from './writer/comlink-errors.js';
@@ -18,15 +22,19 @@ export { openWriter, openWriterNow, canonicalWalPath, WriterHost, releaseWriterL
 export { resolveWalPath, walExists } from './segments/wal-path.js';
 export type { ResolveWalPathOptions } from './segments/wal-path.js';
 export type { Connection } from './writer/writer.js';
+export { nodePort } from './writer/port-compat.js';
 export * from './protocol.js';
 export { TRACE, absNow, threadTrace, PhaseTrace, T_RECV, T_CYCLE, T_LOCKED, T_WRITTEN, T_SYNCED, T_ACKED, T_FREE } from './writer/trace.js';
 export type { TraceSummary, PhaseSummary } from './writer/trace.js';
 export { toBytes, toMs, toSecs } from './util/human-units.js';
+export { RUNTIME, RUNTIME_VERSION, MIN_VERSIONS, checkRuntime, envVar } from './util/runtime.js';
+export type { RuntimeName, RuntimeNeeds } from './util/runtime.js';
 export { gzipHeader, parseGzipMeta, readGzipMeta, NODE_GZIP_HEADER_BYTES } from './segments/gz-format.js';
 export type { GzMeta } from './segments/gz-format.js';
 export { peekTs, nextNewline, lineKeys, strictLineKeys, lastLineKeys, firstLineKeys } from './recovery/segment-tail.js';
 export type { LineKeys } from './recovery/segment-tail.js';
 export { tempPath, alive, listTemps, sweepTemps } from './segments/temp-files.js';
+export { modeOf, walFileMode } from './segments/file-mode.js';
 export { CURSOR_NAME_RE, cursorsDir, checkCursorName, parseCursorFile, readCursorSync } from './segments/cursor-files.js';
 export { planRetention } from './retention/retention-plan.js';
 export type { SegmentFacts, RetentionPlan, RetentionPolicy } from './retention/retention-plan.js';

@@ -27,8 +27,18 @@ export interface BatchMsg {
   len: number;
   /** Number of lines in buf. */
   count: number;
+  /**
+   * Someone waits for this batch (an awaited append, flush(), flushSync(), exit): the writer
+   * commits it without a commit window. Absent: only appendNoWait lines, which may wait
+   * up to the writer's commitWindowMs for company.
+   */
+  urgent?: true;
 }
-export type ToWriterData = BatchMsg;
+/** Commit what this client posted so far without waiting out the commit window (flush() with nothing new to post). */
+export interface UrgeMsg {
+  type: 'urge';
+}
+export type ToWriterData = BatchMsg | UrgeMsg;
 
 /** Writer -> client, on a data port. */
 export interface HelloMsg {
@@ -44,6 +54,8 @@ export interface AckMsg {
   firstSeq: number;
   /** How many batches this ack covers (absent: 1). */
   n?: number;
+  /** The covered batches' buffers, transferred back for the client to fill again. */
+  bufs?: ArrayBuffer[];
   /** THREADWAL_TRACE only: the writer's stamps for this batch (trace.ts T_*). */
   t?: number[];
 }
@@ -64,6 +76,8 @@ export interface AttachMsg {
   type: 'attach';
   port: MessagePort;
   sab: SharedArrayBuffer;
+  /** Where the writer says 'hello' (then closes it), proving to connect() that the thread is alive. */
+  probe?: MessagePort;
 }
 export interface ShutdownMsg {
   type: 'shutdown';
@@ -150,8 +164,11 @@ export interface WriterStats {
   path: string;
   events: number;
   bytes: number;
+  /** Write cycles (one write + one fdatasync each). */
   batches: number;
   fsyncs: number;
+  /** Batch messages received from clients (a busy client sends about one per cycle). */
+  received: number;
   meanBatch: number;
   maxBatch: number;
   durableSeq: number;
@@ -159,6 +176,9 @@ export interface WriterStats {
   reopens: number;
   rotations: number;
   lockWaits: number;
+  /** Cycles that waited for the commit window (commitWindowMs), and how long in all (ms). */
+  windowWaits: number;
+  windowWaitedMs: number;
   failed: boolean;
   /** Only with openWal's `retention`: what it did after the writer's rotations. */
   retention?: WriterRetentionStats;

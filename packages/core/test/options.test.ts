@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveWriterOptions, isPositiveInt, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_BATCH_BYTES, type WriterOptions } from '../src/options.js';
+import { resolveWriterOptions, isPositiveInt, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_BATCH_BYTES, DEFAULT_COMMIT_WINDOW_MS, type WriterOptions } from '../src/options.js';
 import { walErrorOfSync } from './helpers.js';
 
 test('defaults', () => {
   const want = {
     durability: 'fdatasync', lock: 'batch', lockStaleMs: DEFAULT_LOCK_STALE_MS, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
-    maxBatchBytes: DEFAULT_MAX_BATCH_BYTES, rotate: false, faultInjection: undefined,
+    maxBatchBytes: DEFAULT_MAX_BATCH_BYTES, commitWindowMs: DEFAULT_COMMIT_WINDOW_MS, rotate: false, faultInjection: undefined,
   };
   assert.equal(resolveWriterOptions(), want);
   assert.equal(resolveWriterOptions({}), want);
@@ -14,12 +14,14 @@ test('defaults', () => {
   assert.is(DEFAULT_LOCK_STALE_MS, 10_000);
   assert.is(DEFAULT_LOCK_TIMEOUT_MS, 30_000);
   assert.is(DEFAULT_MAX_BATCH_BYTES, 4 * 1024 * 1024);
+  assert.is(DEFAULT_COMMIT_WINDOW_MS, 2);
 });
 
 test('valid values are kept; rotate is copied, not aliased', () => {
   const rotate = { maxSizeBytes: 1000, maxRotations: 0 };
-  const r = resolveWriterOptions({ durability: 'none', lock: 'exclusive', lockStaleMs: 2000, lockTimeoutMs: 1, maxBatchBytes: 1, rotate, faultInjection: '/x.mjs' });
-  assert.equal(r, { durability: 'none', lock: 'exclusive', lockStaleMs: 2000, lockTimeoutMs: 1, maxBatchBytes: 1, rotate, faultInjection: '/x.mjs' });
+  const r = resolveWriterOptions({ durability: 'none', lock: 'exclusive', lockStaleMs: 2000, lockTimeoutMs: 1, maxBatchBytes: 1, commitWindowMs: 0, rotate, faultInjection: '/x.mjs' });
+  assert.equal(r, { durability: 'none', lock: 'exclusive', lockStaleMs: 2000, lockTimeoutMs: 1, maxBatchBytes: 1, commitWindowMs: 0, rotate, faultInjection: '/x.mjs' });
+  assert.is(resolveWriterOptions({ commitWindowMs: 1000 }).commitWindowMs, 1000);
   assert.ok(r.rotate !== rotate);
   assert.is(resolveWriterOptions({ durability: 'fsync' }).durability, 'fsync');
 });
@@ -31,6 +33,7 @@ test('EINVAL naming the field, one check per field', () => {
     ['lockStaleMs', { lockStaleMs: 1999 }], ['lockStaleMs', { lockStaleMs: -5 }], ['lockStaleMs', { lockStaleMs: 3000.5 }],
     ['lockTimeoutMs', { lockTimeoutMs: 0 }], ['lockTimeoutMs', { lockTimeoutMs: NaN }],
     ['maxBatchBytes', { maxBatchBytes: 0 }], ['maxBatchBytes', { maxBatchBytes: 2 ** 60 }],
+    ['commitWindowMs', { commitWindowMs: -1 }], ['commitWindowMs', { commitWindowMs: 1.5 }], ['commitWindowMs', { commitWindowMs: 1001 }], ['commitWindowMs', { commitWindowMs: '2' }],
     ['rotate', { rotate: true }], ['rotate', { rotate: 5 }],
     ['rotate.maxSizeBytes', { rotate: { maxSizeBytes: -1, maxRotations: 1 } }],
     ['rotate.maxRotations', { rotate: { maxSizeBytes: 1, maxRotations: 1.5 } }],

@@ -22,6 +22,11 @@ export interface CaseResult {
   detail?: string;
   /** Raw numbers for the JSON file (openMs, bytesRead, mbPerSec, peakRssMb, meanBatch, ...). */
   metrics?: Record<string, number | string | boolean>;
+  /** A group's own table (several variants measured inside one case), printed under the main table. */
+  section?: string;
+  /** That table's rows as data (for the JSON record), and each run behind them. */
+  variants?: Array<Record<string, number | string | boolean | null>>;
+  runs?: Array<Record<string, number | string | boolean | null>>;
 }
 
 export interface AckLatency {

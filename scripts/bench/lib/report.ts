@@ -118,6 +118,32 @@ export function judgeTargets(results: CaseResult[], quick: boolean): Target[] {
       ? { name: name3, measured: `${int(tw.eventsPerSec)} vs ${int(transport.eventsPerSec)} lines/s (${(tw.eventsPerSec / transport.eventsPerSec).toFixed(2)}×)`, pass: tw.eventsPerSec >= 2 * transport.eventsPerSec }
       : missing(name3, tw ? 'pino' : 'pino-tw'));
   }
+  // Issue 21: the real server and the job runner, judged on the ratios their cases took
+  // within each round (medians over rounds).
+  for (const id of ['fastify-pinned', 'fastify-unpinned']) {
+    const m = byId(results, id)?.metrics;
+    const num = (k: string): number | undefined => (typeof m?.[k] === 'number' ? (m[k] as number) : undefined);
+    const judge = (label: string, k: string, bound: number, atMost: boolean, show: (x: number) => string): void => {
+      const name = `${id}: threadwal pinoDestination ${label}`;
+      const x = num(`tw-dest.${k}`);
+      out.push(x === undefined ? missing(name, id) : { name, measured: show(x), pass: atMost ? x <= bound : x >= bound });
+    };
+    const times = (x: number): string => `×${x.toFixed(2)}`;
+    judge("req/s ≥ 0.85× pino.destination()'s", 'reqRatio', 0.85, false, (x) => `${times(x)} (${int(num('tw-dest.reqPerSec') ?? 0)} vs ${int(num('pino-dest.reqPerSec') ?? 0)} req/s)`);
+    judge("p99 ≤ 1.5× pino.destination()'s", 'p99Ratio', 1.5, true, (x) => `${times(x)} (${us(num('tw-dest.p99Us'))} vs ${us(num('pino-dest.p99Us'))})`);
+    judge("main-thread CPU/request ≤ 1.2× pino.destination()'s", 'cpuRatio', 1.2, true, (x) => `${times(x)} (${num('tw-dest.mainCpuUsPerReq')} vs ${num('pino-dest.mainCpuUsPerReq')} µs)`);
+    judge("peak RSS ≤ 1.3× pino.destination()'s", 'rssRatio', 1.3, true, (x) => `${times(x)} (${Math.round(num('tw-dest.peakRssMb') ?? 0)} vs ${Math.round(num('pino-dest.peakRssMb') ?? 0)} MB)`);
+    judge('≤ 500 fdatasyncs/s (nothing awaits)', 'fsyncsPerSec', 500, true, (x) => `${int(x)}/s at ${int(num('tw-dest.reqPerSec') ?? 0)} req/s, ${num('tw-dest.linesPerSync')} lines/sync`);
+  }
+  {
+    const m = byId(results, 'jobs-piscina')?.metrics;
+    const x = m?.['tw-thread.ratioToCeiling'];
+    const name1 = 'jobs-piscina: threadwal per-thread client ≥ 0.85× the no-logging ceiling';
+    out.push(typeof x === 'number' ? { name: name1, measured: `×${x.toFixed(2)} (${int(m!['tw-thread.jobsPerSec'] as number)} vs ${int(m!['none.jobsPerSec'] as number)} jobs/s)`, pass: x >= 0.85 } : missing(name1, 'jobs-piscina'));
+    const r = m?.['tw-thread.rssRatio'];
+    const name2 = "jobs-piscina: threadwal per-thread client's peak RSS ≤ 1.3× the ceiling's";
+    out.push(typeof r === 'number' ? { name: name2, measured: `×${r.toFixed(2)} (${Math.round(m!['tw-thread.peakRssMb'] as number)} vs ${Math.round(m!['none.peakRssMb'] as number)} MB)`, pass: r <= 1.3 } : missing(name2, 'jobs-piscina'));
+  }
   {
     const m = byId(results, 'big-open')?.metrics;
     const name = `big-open: open of a 1 GiB WAL < 50 ms${quick ? ' (quick run: 64 MiB file, not judged)' : ''}`;

@@ -3,7 +3,7 @@
 // ends in ETIMEDOUT rather than a hang.
 import {
   WalError, WAL_ERROR_CODES,
-  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD,
+  SAB_DURABLE_BATCH, SAB_NACKED_BATCH, SAB_NACKED_EVENTS, SAB_NACK_CODE, SAB_STATE, STATE_FAILED, STATE_DEAD,
 } from '@threadwal/core';
 
 const SLICE_MS = 50;
@@ -32,4 +32,22 @@ export function waitSettled(sab: Int32Array, first: number, last: number, timeou
     const code = WAL_ERROR_CODES[Atomics.load(sab, SAB_NACK_CODE)] ?? 'EIO';
     throw new WalError(code, `a batch was rejected by the writer with ${code} (its promises say why)`, { path });
   }
+}
+
+/**
+ * For the exit hook, after its wait: how many of the events in flight are not durable, from
+ * the SAB alone (no message is read during exit): those of batches the cursor has not
+ * passed, plus those nacked that this client has not handled (`nackedSeen`); every one of
+ * them after a fail-stop or without a writer.
+ */
+export function countUnsettled(sab: Int32Array | null, inflight: ReadonlyMap<number, { count: number }>, nackedSeen: number): number {
+  let total = 0;
+  for (const b of inflight.values()) total += b.count;
+  if (total === 0 || sab === null || Atomics.load(sab, SAB_STATE) === STATE_FAILED) return total;
+  // Read the cursor before the nack count: a batch seen settled is then seen counted.
+  const settledId = Atomics.load(sab, SAB_DURABLE_BATCH);
+  const nacked = (Atomics.load(sab, SAB_NACKED_EVENTS) - nackedSeen) | 0;
+  let unsettled = 0;
+  for (const [id, b] of inflight) if (((settledId - id) | 0) < 0) unsettled += b.count;
+  return Math.min(total, unsettled + nacked);
 }

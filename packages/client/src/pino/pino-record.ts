@@ -2,6 +2,7 @@
 // transport target (pino-transport.ts): the line is kept verbatim as `output`, and the
 // record's head (ts, type, job_id, error) comes from pino's metadata when it is there
 // (free: pino sets it before each write) or from one JSON.parse of the line when not.
+import { idInChindings } from './chindings.js';
 
 /** pino's standard levels; custom ones arrive in the PINO_CONFIG message. */
 export const PINO_LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
@@ -84,17 +85,25 @@ interface PinoLoggerLike {
 }
 
 /**
- * job_id from a logger's bindings (`key`, else `name`, else "pino"), cached per logger
- * instance: bindings() parses JSON. pino-http-style per-request children cost one parse
- * each. setBindings() is noticed through pino's chindings string, compared by identity.
+ * job_id from a logger's bindings (`key`, else `name`, else "pino"). pino keeps a logger's
+ * bindings as a JSON fragment (its chindings string, a child's including its parent's) that
+ * bindings() parses. A web server makes a child per request (Fastify's reqId), so a cache by
+ * logger object (or by that string) misses on every request: instead the id is read from the
+ * string itself (chindings.ts), with no parse when neither key is in it (a key that is bound
+ * is in it verbatim, `"job_id":`), and remembered for the next line of the same logger. A
+ * logger without a chindings string is cached per instance.
  */
 export class BindingsCache {
   readonly #key: string;
-  readonly #cache = new WeakMap<object, { ch: unknown; id: string }>();
+  readonly #keyNeedle: string;
+  readonly #byLogger = new WeakMap<object, string>();
+  #lastCh = '';
+  #lastId = 'pino';
   #chSym: symbol | null | undefined;
 
   constructor(key: string) {
     this.#key = key;
+    this.#keyNeedle = `${JSON.stringify(key)}:`;
   }
 
   #chindingsSymbol(logger: object): symbol | null {
@@ -108,17 +117,32 @@ export class BindingsCache {
     if (logger === null || typeof logger !== 'object') return 'pino';
     if (this.#chSym === undefined) this.#chSym = this.#chindingsSymbol(logger);
     const ch = this.#chSym ? (logger as Record<symbol, unknown>)[this.#chSym] : undefined;
-    const hit = this.#cache.get(logger);
-    if (hit !== undefined && hit.ch === ch) return hit.id;
+    if (typeof ch !== 'string') {
+      let id = this.#byLogger.get(logger);
+      if (id === undefined) this.#byLogger.set(logger, (id = this.#parse(logger)));
+      return id;
+    }
+    if (ch === this.#lastCh) return this.#lastId;
     let id = 'pino';
+    const hasKey = ch.indexOf(this.#keyNeedle) !== -1;
+    const hasName = ch.indexOf('"name":') !== -1;
+    if (hasKey || hasName) {
+      let v = hasKey ? idInChindings(ch, this.#key) : undefined;
+      if (v === undefined && hasName) v = idInChindings(ch, 'name');
+      id = v === null ? this.#parse(logger) : (v ?? 'pino'); // null: not the chindings pino writes, so ask pino
+    }
+    this.#lastCh = ch;
+    this.#lastId = id;
+    return id;
+  }
+
+  #parse(logger: object): string {
     try {
       const b = (logger as PinoLoggerLike).bindings?.();
-      id = idIn(b, this.#key) ?? idIn(b, 'name') ?? 'pino';
+      return idIn(b, this.#key) ?? idIn(b, 'name') ?? 'pino';
     } catch {
-      // not a pino logger after all
+      return 'pino'; // not a pino logger after all
     }
-    this.#cache.set(logger, { ch, id });
-    return id;
   }
 }
 

@@ -3,6 +3,7 @@
 // is kept alive by the registration. An 'exit' listener never keeps the process alive.
 
 import { releaseWriterLocksAtExit } from '@threadwal/core';
+import { onUncaughtWithoutExit } from './uncaught.js';
 
 interface Flushable {
   exitFlush(): void;
@@ -12,8 +13,12 @@ const refs = new Set<WeakRef<Flushable>>();
 const registry = new FinalizationRegistry<WeakRef<Flushable>>((ref) => refs.delete(ref));
 let installed = false;
 
-function onExit(): void {
+function flushAll(): void {
   for (const ref of refs) ref.deref()?.exitFlush();
+}
+
+function onExit(): void {
+  flushAll();
   // Then the writer threads' locks, which the exit would otherwise leave to go stale.
   releaseWriterLocksAtExit();
 }
@@ -23,6 +28,7 @@ export function registerExitFlush(target: Flushable): () => void {
   if (!installed) {
     installed = true;
     process.on('exit', onExit);
+    onUncaughtWithoutExit(flushAll); // Deno: no 'exit' after an uncaught error
   }
   const ref = new WeakRef(target);
   refs.add(ref);

@@ -6,7 +6,8 @@ import {
   type Connection, type WalEvent, type WalEventType, type WriterStats, type RotateResult, type RecoveryCut,
 } from '@threadwal/core';
 import { Batcher } from '../batch/batcher.js';
-import { exportSource, importSource, type WalSource } from './control.js';
+import { exportSource, importSource, serveSource, type WalSource } from './control.js';
+import { serveThreadRequests, type ThreadMessageSource } from './thread-requests.js';
 import { registerExitFlush } from './exit.js';
 import { abortable, waitSignal, type WaitOptions } from './abort.js';
 import { resolveClientOptions, WAL_CLIENT_KEYS, DEFAULT_CONNECT_TIMEOUT_MS, type ClientOptions, type ResolvedClientOptions, type WalOptions } from '../options.js';
@@ -32,6 +33,8 @@ export class Wal<T extends string = WalEventType> {
   readonly recovery: RecoveryCut | null;
   readonly #unregisterExit: () => void;
   #closing: Promise<void> | null = null;
+  /** serveThreads() subscriptions, ended by close(). */
+  readonly #serving = new Set<() => void>();
 
   /** @internal use openWal / connectWal */
   constructor(source: WalSource, options: ResolvedClientOptions, conn: Connection, release: () => Promise<void>) {
@@ -109,6 +112,27 @@ export class Wal<T extends string = WalEventType> {
     return exportSource(this.#source, this.#options);
   }
 
+  /**
+   * Serves walForThread() to the worker threads of `pool` (a piscina pool, or a Worker:
+   * anything that emits its threads' messages as 'message'): each thread that asks gets
+   * its own client of this WAL, kept for the thread's life. Returns the function that stops
+   * serving (clients already connected keep working).
+   */
+  serveThreads(pool: ThreadMessageSource): () => void {
+    if (this.#batcher.closed) throw new WalError('ECLOSED', 'the WAL is closed', { path: this.path });
+    const stop = serveThreadRequests(pool, this.path, (port) => serveSource(this.#source, this.#options, port));
+    this.#serving.add(stop);
+    return () => {
+      this.#serving.delete(stop);
+      stop();
+    };
+  }
+
+  /** @internal Whether walForThread may keep handing out this client (not closed, its owner thread still there). */
+  get usable(): boolean {
+    return !this.#batcher.closed && this.#batcher.failed?.code !== 'ECLOSED';
+  }
+
   /** Seq of the newest event of this client known durable, or -1. */
   get lastSeq(): number {
     return this.#batcher.lastSeq;
@@ -153,6 +177,8 @@ export class Wal<T extends string = WalEventType> {
         error = err;
       }
       this.#batcher.close();
+      for (const stop of this.#serving) stop();
+      this.#serving.clear();
       this.#unregisterExit();
       await this.#release();
       if (error) throw error;

@@ -4,15 +4,15 @@
 // 1. writeGzipCopy, without the lock (a rotated segment never changes in place): the gzip
 //    goes to a temp name (temp-files.ts: no reader lists it; a dead process's is swept by
 //    the next compress, cleanup or compressing writer), fdatasynced every few MiB and
-//    fsynced at the end, keeping the segment's mtime (cleanup trusts it as a bound on its
-//    newest event).
+//    fsynced at the end, keeping the segment's mode and mtime (cleanup trusts the mtime as a
+//    bound on its newest event).
 // 2. installCompressed, under the writers' lock, at the name where the segment is now (a
 //    rotation may have shifted it): rename temp → `.N.gz`, fsync the directory, rename the
 //    plain `.N` to a temp name, fsync again. The caller unlinks that temp name (freeing a
 //    large file's blocks need not hold the lock). A crash leaves the plain segment, or
 //    both (same lines; readers take the plain one and the next compress retires it), never
 //    neither and never a partial `.gz` under a segment's name.
-import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, renameSync, statSync, constants } from 'node:fs';
+import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, fchmodSync, fstatSync, renameSync, statSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { WalError, fromFsError } from '../errors.js';
@@ -47,10 +47,17 @@ export async function writeGzipCopy(seg: SegmentSource, tmp: string, level: numb
   const last = lastLineKeys(seg.fd, seg.size);
   const header = gzipHeader({ firstSeq: first?.seq ?? -1, lastSeq: last?.seq ?? -1, lastTs: last?.ts ?? -1, bytes: seg.size });
   let out: number;
+  const mode = fstatSync(seg.fd).mode & 0o7777; // the compressed segment keeps the plain one's mode
   try {
-    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   } catch (err) {
     throw fromFsError(err, tmp, 'create');
+  }
+  try {
+    fchmodSync(out, mode); // exactly: the umask of this process does not apply
+  } catch (err) {
+    closeSync(out);
+    throw fromFsError(err, tmp, 'chmod');
   }
   let written = 0;
   let unsynced = 0;

@@ -20,7 +20,7 @@ export class Clients {
   add(port: MessagePort, sab: SharedArrayBuffer, failed: WireError | null): Client {
     const client: Client = { port, sab: new Int32Array(sab) };
     this.#all.add(client);
-    this.tell(client, { type: 'hello' }); // proves to the host that this thread is alive
+    this.tell(client, { type: 'hello' }); // (connect() learns it on the attach message's probe port)
     if (failed) {
       Atomics.store(client.sab, SAB_STATE, STATE_FAILED);
       this.tell(client, { type: 'failed', error: failed });
@@ -50,13 +50,30 @@ export class Clients {
 
   /**
    * The `n` batches of `client` ending with batch `id` (consecutive ids) are durable, the
-   * first of them from `firstSeq` on. Call notify() once the whole cycle is acked.
+   * first of them from `firstSeq` on; `bufs` are their buffers, transferred back for reuse
+   * (the array is the caller's, read here). Call notify() once the whole cycle is acked.
    */
-  ack(client: Client, id: number, firstSeq: number, n: number, t?: number[]): void {
+  ack(client: Client, id: number, firstSeq: number, n: number, bufs: readonly ArrayBuffer[], t?: number[]): void {
     const msg: AckMsg = n === 1 ? { type: 'ack', id, firstSeq } : { type: 'ack', id, firstSeq, n };
     if (t) msg.t = t;
-    this.tell(client, msg);
+    this.#tellWith(client, msg, bufs);
+    // After the message: a flushSync woken by this store finds the ack on its port (takeAcks).
     Atomics.store(client.sab, SAB_DURABLE_BATCH, id);
+  }
+
+  #tellWith(client: Client, msg: AckMsg, bufs: readonly ArrayBuffer[]): void {
+    if (bufs.length > 0) {
+      const list = bufs.slice();
+      msg.bufs = list;
+      try {
+        client.port.postMessage(msg, list);
+        return;
+      } catch {
+        // a buffer that cannot be transferred (not one a client transferred to us): the ack goes without them
+        delete msg.bufs;
+      }
+    }
+    this.tell(client, msg);
   }
 
   notify(client: Client): void {

@@ -5,7 +5,7 @@
 // discarded) into a temp file, made durable, then put in place under the writers' lock
 // where the segment is now (a rotation may have shifted it), the plain file retired.
 import { unlinkSync, statSync } from 'node:fs';
-import { WalError, COMPRESSED_SUFFIX, writeGzipCopy, installCompressed, sweepTemps, tempPath } from '@threadwal/core';
+import { fromFsError, isNoSpace, WalError, COMPRESSED_SUFFIX, writeGzipCopy, installCompressed, sweepTemps, tempPath } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
 import { openSegments, closeSegments, locate, type SegmentFile } from '../read/snapshot.js';
 import type { JobContext } from '../pool/job-context.js';
@@ -16,33 +16,58 @@ import type { CompressResult } from '../types.js';
 export async function runCompress(job: CompressJob, ctx: JobContext): Promise<CompressResult> {
   const { path } = job;
   const t0 = performance.now();
-  const result: CompressResult = { compressedSegments: 0, finishedSegments: 0, bytesIn: 0, bytesOut: 0, ratio: 0, mbPerSec: 0, sweptTemps: sweepTemps(path) };
+  // Leftovers of killed processes first: on a full disk that is space freed before anything needs it.
+  const result: CompressResult = { compressedSegments: 0, finishedSegments: 0, bytesIn: 0, bytesOut: 0, ratio: 0, mbPerSec: 0, sweptTemps: sweepTemps(path), noSpaceSegments: 0 };
   const lock = new PathLock(path, job.lock.staleMs, job.lock.timeoutMs);
   const segs = openSegments(path);
   try {
-    const todo = segs.filter((s) => s.index >= Math.max(1, job.minIndex) && !s.compressed);
+    let todo = segs.filter((s) => s.index >= Math.max(1, job.minIndex) && !s.compressed);
     ctx.bytesTotal = todo.reduce((n, s) => n + s.size, 0);
-    for (const seg of todo) {
-      ctx.checkCancel();
-      // A crash between rename and unlink left a finished copy: only the unlink is missing.
-      if (statSync(seg.path + COMPRESSED_SUFFIX, { throwIfNoEntry: false })) {
-        if (await commit(path, lock, seg, null)) result.finishedSegments += 1;
-        ctx.advance(seg.size);
-        continue;
+    // Out of space, a segment waits while the others go on: each one compressed frees space,
+    // so those that had no room are tried again until a round makes no progress.
+    let noSpace: unknown = null;
+    for (;;) {
+      const left: SegmentFile[] = [];
+      let progress = false;
+      for (const seg of todo) {
+        ctx.checkCancel();
+        // A crash between rename and unlink left a finished copy: only the unlink is missing (it frees space).
+        if (statSync(seg.path + COMPRESSED_SUFFIX, { throwIfNoEntry: false })) {
+          if (await commit(path, lock, seg, null)) {
+            result.finishedSegments += 1;
+            progress = true;
+          }
+          closeSegments([seg]); // an unlinked file's blocks are freed once no fd holds it
+          ctx.advance(seg.size);
+          continue;
+        }
+        const tmp = tempPath(path);
+        let out: number;
+        try {
+          out = await writeGzipCopy(seg, tmp, job.level, (n) => ctx.advance(n));
+        } catch (err) {
+          try { unlinkSync(tmp); } catch { /* never created, or already gone */ }
+          if (!isNoSpace(err)) throw err;
+          noSpace = err;
+          left.push(seg);
+          continue;
+        }
+        if (await commit(path, lock, seg, tmp)) {
+          result.compressedSegments += 1;
+          result.bytesIn += seg.size;
+          result.bytesOut += out;
+          progress = true;
+        }
+        closeSegments([seg]); // an unlinked file's blocks are freed once no fd holds it
       }
-      const tmp = tempPath(path);
-      let out: number;
-      try {
-        out = await writeGzipCopy(seg, tmp, job.level, (n) => ctx.advance(n));
-      } catch (err) {
-        try { unlinkSync(tmp); } catch { /* never created, or already gone */ }
-        throw err;
-      }
-      if (await commit(path, lock, seg, tmp)) {
-        result.compressedSegments += 1;
-        result.bytesIn += seg.size;
-        result.bytesOut += out;
-      }
+      todo = left;
+      if (todo.length === 0 || !progress) break;
+      ctx.bytesTotal += todo.reduce((n, s) => n + s.size, 0); // counted again as they are retried
+    }
+    result.noSpaceSegments = todo.length;
+    if (todo.length > 0 && result.compressedSegments + result.finishedSegments === 0) {
+      const e = fromFsError(noSpace, path, 'compress');
+      throw new WalError(e.code, `compress could not write any compressed segment of ${path} for lack of space (${(noSpace as Error).message}); nothing was changed and no temp file is left: free space first (applyRetention or cleanup delete segments without needing any)`, { path, cause: noSpace });
     }
   } finally {
     closeSegments(segs);

@@ -28,6 +28,6 @@ export function runCompressJob(path: string, level: number, minIndex: number, lo
 export async function compress(path: string, options: CompressOptions = {}): Promise<CompressResult> {
   const level = resolveCompress(options);
   const lock = resolveLock(options);
-  const abs = walTarget(path);
+  const abs = walTarget(path, { what: 'compress', needs: { write: true, threads: true } });
   return runCompressJob(abs, level, 1, lock, options);
 }

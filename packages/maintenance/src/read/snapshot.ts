@@ -4,7 +4,7 @@
 // and retried when a rename slipped in between. Files are opened O_NONBLOCK and checked to
 // be regular files, so a FIFO or device put in a segment's place can never block a reader.
 import { openSync, closeSync, fstatSync, statSync, constants } from 'node:fs';
-import { rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, WalError } from '@threadwal/core';
+import { rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, WalError, fromFsError } from '@threadwal/core';
 import { notRegular } from '../wal-target.js';
 
 /** One open segment file. */
@@ -45,7 +45,7 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
           continue;
         }
         closeSegments(out);
-        throw new WalError('EIO', `cannot open ${p}: ${(err as Error).message}`, { path: p, cause: err });
+        throw fromFsError(err, p, 'open');
       }
       const st = fstatSync(fd);
       if (!st.isFile()) {
