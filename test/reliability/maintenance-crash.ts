@@ -10,7 +10,9 @@
 // continues the seq, and running the operation again completes it.
 //
 // The writer thread's own rotation (wal.rotate(), which shares core's shiftSegments) is
-// crashed the same way, the hook armed only once the WAL is open.
+// crashed the same way, the hook armed only once the WAL is open; so is a rotation with
+// rotate.compress (issue 19: the writer's compress thread gzips the new .1 and the writer
+// puts it in place), whose re-run is the next compressing writer's open.
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -26,7 +28,7 @@ const NEW_TS = 4_000_000_000; // later than any file's mtime, so cleanup may del
 const MAX_AGE = 100;
 const NAME = 'wal.jsonl';
 
-type Op = 'rotate' | 'cleanup' | 'wal-rotate' | 'compress' | 'retention';
+type Op = 'rotate' | 'cleanup' | 'wal-rotate' | 'compress' | 'retention' | 'wal-compress';
 /** What the retention layout applies: the two oldest of its three rotated segments go. */
 const RETENTION_KEEP = 1;
 interface Layout {
@@ -34,6 +36,8 @@ interface Layout {
   op: Op;
   /** Segments oldest first (the last one is the active file): the ts of each event in it. */
   segments: Array<Array<'old' | 'new'>>;
+  /** compress() the template's rotated segments once it is built. */
+  compressed?: boolean;
 }
 
 const rep = (n: number, what: 'old' | 'new'): Array<'old' | 'new'> => Array.from({ length: n }, () => what);
@@ -49,6 +53,8 @@ const LAYOUTS: Layout[] = [
   { name: 'compress', op: 'compress', segments: [rep(10, 'new'), rep(10, 'new'), rep(10, 'new'), rep(10, 'new')] },
   // Issue 13: retention by count deletes .3 and .2 (their events are 'old' only in that they go)
   { name: 'retention', op: 'retention', segments: [rep(10, 'old'), rep(10, 'old'), rep(10, 'new'), rep(10, 'new')] },
+  // Issue 19: the writer's rotation with rotate.compress shifts .2.gz and .1.gz, then gzips the new .1
+  { name: 'wal-compress', op: 'wal-compress', segments: [rep(10, 'new'), rep(10, 'new'), rep(10, 'new')], compressed: true },
 ];
 /** Ops that may remove the layout's 'old' events. */
 const removes = (op: Op): boolean => op === 'cleanup' || op === 'retention';
@@ -68,6 +74,7 @@ async function template(layout: Layout): Promise<{ dir: string; keep: Set<string
     if (i < layout.segments.length - 1) await wal.rotate({ maxRotations: 5 });
   }
   await wal.close();
+  if (layout.compressed) await compress(join(dir, NAME));
   return { dir, keep, all: n };
 }
 
@@ -81,10 +88,10 @@ interface Case {
 async function runOp(dir: string, layout: Layout, c: Case | null, trace?: string): Promise<{ code: number | null; signal: string | null; lines: string[]; stderr: string }> {
   const path = join(dir, NAME);
   const args = layout.op === 'cleanup' ? [path, 'cleanup', String(MAX_AGE), String(NEW_TS)]
-    : layout.op === 'wal-rotate' ? [path, 'wal-rotate', join(dir, 'armed')]
+    : layout.op === 'wal-rotate' || layout.op === 'wal-compress' ? [path, layout.op, join(dir, 'armed')]
       : layout.op === 'retention' ? [path, 'retention', String(RETENTION_KEEP)] : [path, layout.op];
   const env: NodeJS.ProcessEnv = { THREADWAL_CRASH_DIR: dir, THREADWAL_CRASH_AT: String(c?.k ?? 0), THREADWAL_CRASH_WHEN: c?.when ?? 'before', THREADWAL_CRASH_HOW: c?.how ?? 'kill' };
-  if (layout.op === 'wal-rotate') env.THREADWAL_CRASH_ARM = join(dir, 'armed');
+  if (layout.op === 'wal-rotate' || layout.op === 'wal-compress') env.THREADWAL_CRASH_ARM = join(dir, 'armed');
   if (trace) env.THREADWAL_CRASH_TRACE = trace;
   const child = run(fixture('maintenance-op'), args, { env, execArgv: ['--import', fixture('crash-hook')] });
   const { code, signal } = await within(child.exited, `${layout.name} ${c ? `${c.when} step ${c.k}` : 'trace'}`);
@@ -162,6 +169,14 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   } else if (layout.op === 'retention') {
     await applyRetention(path, { maxSegments: RETENTION_KEEP });
     assert.is(rotatedIndexes(path).length, RETENTION_KEEP, `${what}: retention ran again keeps ${RETENTION_KEEP}`);
+  } else if (layout.op === 'wal-compress') {
+    // The next compressing writer's open finishes what the crash left: no plain rotated segment, no temp.
+    const w = await openWal<string>(path, { rotate: { maxSizeBytes: 1e12, maxRotations: 5, compress: 'gzip' } });
+    for (let i = 0; i < 1000 && (rotatedIndexes(path).some((i) => existsSync(`${path}.${i}`)) || leftovers(dir).cleanupTemps.length > 0); i++) await new Promise((r) => setTimeout(r, 10));
+    const c = (await w.stats()).compression!;
+    await w.close();
+    assert.is(c.errors, 0, `${what}: the next writer's compression failed`);
+    for (const i of rotatedIndexes(path)) assert.not.ok(existsSync(`${path}.${i}`), `${what}: .${i} is still plain after the next compressing writer's open`);
   } else {
     await rotate(path, 0, 5);
   }
@@ -219,7 +234,7 @@ export function crashTest(test: Test, name: string): void {
       const r = await runOp(dir, layout, c);
       const what = `${layout.name}: ${c.how} ${c.when} step ${c.k} (${c.call})`;
       if (c.how === 'kill') {
-        assert.is(r.signal, 'SIGKILL', `${what}: the process was not killed (${r.code}): ${r.stderr}`);
+        assert.is(r.signal, 'SIGKILL', `${what}: the process was not killed (${r.code}): ${r.stderr} ${r.lines.join(" / ")}`);
         killed += 1;
       } else {
         assert.is(r.code, 0, `${what}: ${r.stderr}`);

@@ -8,7 +8,7 @@ export { isJsonValue, skipString, skipNumber, skipLiteral } from './format/json-
 export type { WalEvent, WalEventType, WalRecord } from './format/format.js';
 export { resolveWriterOptions, isPositiveInt, checkOptionKeys, WRITER_OPTION_KEYS, DEFAULT_COMMIT_WINDOW_MS } from './options.js';
 export type { WriterOptions, ResolvedWriterOptions, Durability, LockMode } from './options.js';
-export { segmentPath, segmentPaths, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
+export { segmentPath, segmentPaths, locateSegment, rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, metaPath, readMetaNextSeq, writeMetaNextSeq, readWalId, ensureWalId, shiftSegments } from './segments/segments.js';
 export { crc32c, checkLineChecksum, checksumMismatch, CHECKSUM_BYTES, Stamper } from './format/checksum.js';
 export type { ChecksumMismatch } from './format/checksum.js';
 export { recoverTail, lastSeqOfFile, nextSeqFor, lastNewline, looksTornFirstBatch, scanActiveTail } from './recovery/recover.js';
@@ -42,3 +42,5 @@ export { resolveRetention } from './retention/retention-options.js';
 export type { RetentionOptions } from './retention/retention-options.js';
 export { decideRetention, retireSegments, listedSegment, warnForcedPastCursors } from './retention/retention-apply.js';
 export type { ListedSegment, ForcedPastCursor, RetentionDecision, SegmentFactsCache } from './retention/retention-apply.js';
+export { writeGzipCopy, installCompressed, DEFAULT_GZIP_LEVEL } from './compress/gzip-segment.js';
+export type { SegmentSource } from './compress/gzip-segment.js';

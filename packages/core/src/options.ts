@@ -38,9 +38,11 @@ export interface WriterOptions {
    * Rotate from the writer thread at a batch boundary once the active file reaches
    * maxSizeBytes, and/or (`every`: '1h', '1d', '15m', or ms) before the first batch of a new
    * interval, boundaries in local time unless `utc`. Keeps maxRotations rotated files
-   * (default 5 when only `every` is given). Default off.
+   * (default 5 when only `every` is given). `compress: 'gzip'` then gzips each rotated
+   * segment to `{path}.N.gz` off the writer thread (compress/writer-compression.ts).
+   * Default off.
    */
-  rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean } | false | undefined;
+  rotate?: { maxSizeBytes?: number; maxRotations?: number; every?: string | number; utc?: boolean; compress?: 'gzip' | false } | false | undefined;
   /**
    * Applied by the writer after each of its automatic rotations, under the writers' lock,
    * to every rotated segment (earlier runs' included): the same policy as maintenance's
@@ -71,7 +73,7 @@ export interface ResolvedWriterOptions {
   maxBatchBytes: number;
   commitWindowMs: number;
   /** maxSizeBytes is Infinity when only time rotates; everyMs/utc only when `every` was given. */
-  rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean } | false;
+  rotate: { maxSizeBytes: number; maxRotations: number; everyMs?: number; utc?: boolean; compress?: 'gzip' } | false;
   faultInjection: string | undefined;
   /** Present only when given (applied after each automatic rotation). */
   retention?: RetentionPolicy | undefined;
@@ -83,7 +85,7 @@ export interface ResolvedWriterOptions {
 
 /** Every key of WriterOptions, for the unknown-key check. */
 export const WRITER_OPTION_KEYS = ['durability', 'lock', 'lockStaleMs', 'lockTimeoutMs', 'maxBatchBytes', 'commitWindowMs', 'rotate', 'retention', 'checksum', 'mode', 'faultInjection'] as const;
-const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc'] as const;
+const ROTATE_KEYS = ['maxSizeBytes', 'maxRotations', 'every', 'utc', 'compress'] as const;
 // Compile-time: a WriterOptions field missing from WRITER_OPTION_KEYS would be refused as unknown.
 type MissingWriterKey = Exclude<keyof WriterOptions, (typeof WRITER_OPTION_KEYS)[number]>;
 const _everyWriterKey: [MissingWriterKey] extends [never] ? true : MissingWriterKey = true;
@@ -143,6 +145,9 @@ export function resolveWriterOptions(o: WriterOptions = {}, extraKeys: readonly 
     const maxRotations = rotate.maxRotations ?? (retention ? RETENTION_MAX_ROTATIONS : timed ? DEFAULT_TIME_ROTATIONS : undefined);
     if (!Number.isSafeInteger(maxRotations) || maxRotations! < 0) throw bad('rotate.maxRotations', 'an integer >= 0', rotate.maxRotations);
     resolvedRotate = { maxSizeBytes: rotate.maxSizeBytes ?? Infinity, maxRotations: maxRotations! };
+    const compress = rotate.compress ?? false;
+    if (compress !== false && compress !== 'gzip') throw bad('rotate.compress', "'gzip' or false", compress);
+    if (compress) resolvedRotate.compress = compress;
     if (timed) {
       const everyMs = parseEvery(rotate.every);
       if (rotate.utc !== undefined && typeof rotate.utc !== 'boolean') throw bad('rotate.utc', 'a boolean', rotate.utc);

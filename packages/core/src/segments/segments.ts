@@ -53,6 +53,22 @@ export function rotatedSegmentFile(path: string, index: number): string | undefi
   return fsSeam.statSync(gz) ? gz : undefined;
 }
 
+/**
+ * Where the file with this identity lives now among `path`'s segments (the active file,
+ * `{path}.N` or `{path}.N.gz`), or undefined when it is gone (deleted, or renamed out of
+ * the listing). A rotation shifts names, so a job that opened a segment a while ago finds
+ * it again this way, under the lock, before it replaces or removes it.
+ */
+export function locateSegment(path: string, seg: { dev: number; ino: number }): string | undefined {
+  for (const index of [0, ...rotatedIndexes(path)]) {
+    for (const p of index === 0 ? [path] : [segmentPath(path, index), segmentPath(path, index) + COMPRESSED_SUFFIX]) {
+      const st = fsSeam.statSync(p);
+      if (st !== undefined && st.ino === seg.ino && st.dev === seg.dev) return p;
+    }
+  }
+  return undefined;
+}
+
 /** All segment files in reading order: `.N … .1` (each plain or `.gz`), then `{path}` (if present). */
 export function segmentPaths(path: string): string[] {
   const out: string[] = [];
