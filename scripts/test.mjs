@@ -89,9 +89,9 @@ function runOne(file) {
         passed += p; failed += f;
         if (f) { failures.push(`${name}: ${f} failed`); process.stdout.write(`✗ ${name}\n${clean}\n`); }
         else {
-          // A passing file's output is hidden, except the counts the reliability suite reports
-          // and the consumer test's sizes and times.
-          const counts = clean.split('\n').map((l) => l.replace(/^[•✘\s]+/, '')).filter((l) => /^\[(reliability|consumer)\]/.test(l));
+          // A passing file's output is hidden, except the counts the reliability suite reports,
+          // the consumer test's sizes and times, and the runtime suite's versions and times.
+          const counts = clean.split('\n').map((l) => l.replace(/^[•✘\s]+/, '')).filter((l) => /^\[(reliability|consumer|runtimes)\]/.test(l));
           process.stdout.write(`✓ ${name} (${p})\n${counts.map((l) => `    ${l}\n`).join('')}`);
         }
       }

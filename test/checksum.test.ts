@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWal } from '@threadwal/client';
 import { readWal, verify, cleanup, closePool } from '@threadwal/maintenance';
+import { crc32c } from '@threadwal/core';
 
 const dirs: string[] = [];
 function wal(): string {
@@ -39,7 +40,7 @@ test('checksum: crc32c writes the field on every line; readWal checks and drops 
   await w2.close();
 });
 
-test('a flipped byte inside a string value that still parses: ECORRUPT with file and offset from readWal and verify', async () => {
+test('a flipped byte inside a string value that still parses: "checksum mismatch" with both values and the file and offset, from readWal and verify', async () => {
   const path = wal();
   const w = await openWal(path, { checksum: 'crc32c' });
   for (let i = 0; i < 5; i++) await w.append({ type: 'job_started', job_id: `job-${i}` });
@@ -48,7 +49,14 @@ test('a flipped byte inside a string value that still parses: ECORRUPT with file
   const at = text.indexOf('job-2');
   const lineStart = text.lastIndexOf('\n', at) + 1;
   writeFileSync(path, text.slice(0, at) + 'jab-2' + text.slice(at + 5));
-  let err: { code?: string; file?: string; offset?: number } | undefined;
+  // What the line stores, and the CRC-32C of what it now holds (without the field, then `}`).
+  const damaged = readFileSync(path, 'utf8');
+  const line = damaged.slice(lineStart, damaged.indexOf('\n', lineStart));
+  const expected = /"crc32c":"([0-9a-f]{8})"\}$/.exec(line)![1]!;
+  const body = Buffer.from(line.slice(0, line.lastIndexOf(',"crc32c":')) + '}');
+  const actual = crc32c(body, 0, body.length).toString(16).padStart(8, '0');
+  assert.is.not(actual, expected);
+  let err: { code?: string; file?: string; offset?: number; message?: string } | undefined;
   try {
     await all(path);
   } catch (e) {
@@ -57,9 +65,11 @@ test('a flipped byte inside a string value that still parses: ECORRUPT with file
   assert.is(err?.code, 'ECORRUPT');
   assert.is(err?.file, path);
   assert.is(err?.offset, lineStart);
+  assert.is(err?.message, `checksum mismatch at ${path}:${lineStart} (crc32c expected ${expected}, actual ${actual})`);
   const v = await verify(path);
   assert.not.ok(v.ok);
-  assert.equal(v.badLines, [{ file: path, offset: lineStart }]);
+  assert.equal(v.badLines, [{ file: path, offset: lineStart, checksum: { expected, actual } }]);
+  assert.equal((await verify(path, { deep: true })).badLines, v.badLines);
   const skip: number[] = [];
   for await (const r of readWal(path, { onCorrupt: 'skip' })) skip.push(r.seq);
   assert.equal(skip, [0, 1, 3, 4]);

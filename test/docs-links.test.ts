@@ -74,6 +74,39 @@ test('README links to every docs/ page', () => {
   }
 });
 
+/** Problems with the links of a package README into this repository's docs: absolute (a relative link breaks in the tarball), naming an existing file and heading. */
+export function brokenRepoLinks(file: string): string[] {
+  const bad: string[] = [];
+  for (const link of links(readFileSync(file, 'utf8'))) {
+    const m = /^https:\/\/github\.com\/threadwal\/threadwal\/blob\/main\/([^#]+)(?:#(.*))?$/.exec(link);
+    if (!m) {
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(link)) bad.push(`${relative(root, file)}: (${link}) is relative: it would not resolve in the published tarball`);
+      continue;
+    }
+    const target = join(root, decodeURIComponent(m[1]!));
+    if (!existsSync(target)) bad.push(`${relative(root, file)}: (${link}) names a missing file`);
+    else if (m[2] && target.endsWith('.md') && !anchors(readFileSync(target, 'utf8')).has(decodeURIComponent(m[2]))) bad.push(`${relative(root, file)}: (${link}) names no heading of ${m[1]}`);
+  }
+  return bad;
+}
+
+test('each package README links into docs/ by absolute GitHub URL, to files and headings that exist', () => {
+  const pkgs = readdirSync(join(root, 'packages'));
+  const bad = pkgs.flatMap((p) => brokenRepoLinks(join(root, 'packages', p, 'README.md')));
+  assert.equal(bad, [], bad.join('\n'));
+  for (const p of pkgs) {
+    const docs = links(readFileSync(join(root, 'packages', p, 'README.md'), 'utf8')).filter((l) => l.includes('/blob/main/docs/'));
+    assert.ok(docs.length > 0, `packages/${p}/README.md links no docs/ page`);
+  }
+  // The checker itself: a relative link, a missing file and a missing heading are each reported.
+  const fixture = join(root, 'test', 'fixtures', 'docs-links', 'package-readme.md');
+  const found = brokenRepoLinks(fixture);
+  assert.is(found.length, 3, found.join('\n'));
+  assert.match(found[0]!, /is relative/);
+  assert.match(found[1]!, /NOPE\.md\) names a missing file/);
+  assert.match(found[2]!, /#no-such-heading\) names no heading/);
+});
+
 test('the checker catches a missing file, a missing heading, and reads headings as GitHub does', () => {
   assert.equal(links('see [a](x.md#b) and `[c](d.md)`\n```\n[e](f.md)\n```\n[g](https://h)'), ['x.md#b', 'https://h']);
   const a = anchors('# threadwal — design\n## Latency (issue 15)\n## Latency (issue 15)\n### `threadwal/ship`\n```\n# not a heading\n```');

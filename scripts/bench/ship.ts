@@ -1,250 +1,167 @@
 // `pnpm bench:ship [--quick] [--out FILE]`: @threadwal/ship against a real nats-server
-// (Debian's 2.9.10), next to raw pipelined publishing with the same client in the same run,
-// so the ratio shows what the shipper costs over the client's own ceiling. A script of its
-// own rather than cases in catalog.ts: it needs nats-server (one node and a 3-node
-// cluster), its ratios are to raw publishing rather than to case 1, and it would not fit
-// `pnpm bench --quick`'s 60 s CI budget.
+// (Debian's 2.9.10), one node (R1) and a 3-node loopback cluster (R3), everything in one run
+// so the rows compare as ratios. A script of its own rather than cases in catalog.ts: it needs
+// nats-server, its ratios are to raw publishing, and it would not fit `pnpm bench --quick`.
 //
-// Rows: events/s shipped (R1 file storage; R3 in a 3-node loopback cluster) for windows
-// 1024 (the default) and 64; raw pipelining of the same payloads with the same client at
-// window 1024, both as js.publish and as the shipper publishes (PUB + one reply inbox, the
-// ceiling the ratio is taken to), and the same PUB with only Nats-Msg-Id and with the five
-// headers ship sends (the server's share of the cost); client and nats-server CPU per event
-// for each (on 2 cores they share the CPU); the shipper's client stages alone; and the end-to-end latency from `append` resolved (durable in the WAL) to the
-// server's ack at 10k events/s offered (p50/p99).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Rows:
+// - readers: readWal's MB/s parsing every line beside the raw reader's (records and chunks),
+//   same WAL, interleaved rounds; one producer's appendNoWait rate (the pace to keep up with);
+// - per R1/R3: ship batched (the defaults, and a maxBytes sweep), ship one event per message,
+//   each beside raw PUB of the same bytes (the messages the shipper stored, replayed with the
+//   same client, no headers; for one per message also with ship's five headers), with client
+//   and nats-server CPU per event (2 cores: they share them). Ship's rate is from its first
+//   ack to its last (raw's from its first publish), the wall rate is in the note;
+// - end-to-end lag, append durable → stream ack, p50/p99 at 10k and 200k events/s offered,
+//   the producer in a process of its own (ship-producer.ts), the shipper in this one.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect, createInbox, headers, type MsgHdrs } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { openWal } from '@threadwal/client';
 import { readWal } from '@threadwal/maintenance';
-import { ship } from '@threadwal/ship';
+import { ship, type BatchOptions } from '@threadwal/ship';
 import { natsAvailable, startServer, startCluster, type NatsServer } from '@threadwal/ship/testing';
-import { Latency, now, round } from './lib/measure.js';
+import { now, round } from './lib/measure.js';
 import { event } from './lib/workload.js';
+import { measured, bodiesOf, rawPub, setServerPids, type Measured } from './lib/ship-raw.js';
+import { pacedLag, appendNoWaitRate } from './lib/ship-lag.js';
 
 interface Row {
   id: string;
   title: string;
-  events: number;
+  events?: number;
+  messages?: number;
   eventsPerSec?: number;
-  ratioToRaw?: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  /** CPU per event of this process (the client) and of the nats-server process(es), in µs. */
+  mbPerSec?: number;
+  ratio?: number;
   clientUs?: number;
   serverUs?: number;
-}
-
-/** CPU time (µs) of a nats-server process so far, from /proc (clock ticks of 10 ms). */
-function procCpuUs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) * (1e6 / 100);
-  } catch {
-    return 0;
-  }
-}
-
-let serverPids: Array<number | undefined> = [];
-const serverCpuUs = (): number => serverPids.reduce<number>((a, p) => a + procCpuUs(p), 0);
-
-interface Measured { rate: number; clientUs: number; serverUs: number }
-
-/** Runs `fn` (which handles `n` events and resolves with its own rate) and adds the CPU per event of both sides. */
-async function measured(n: number, fn: () => Promise<number>): Promise<Measured> {
-  const c0 = process.cpuUsage();
-  const s0 = serverCpuUs();
-  const rate = await fn();
-  const c = process.cpuUsage(c0);
-  return { rate, clientUs: (c.user + c.system) / n, serverUs: (serverCpuUs() - s0) / n };
+  p50Ms?: number;
+  p99Ms?: number;
+  note?: string;
 }
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const QUICK = values.quick === true;
-const N = QUICK ? 20_000 : 100_000;
+const N_BATCH = QUICK ? 200_000 : 1_000_000;
+const N_ONE = QUICK ? 20_000 : 100_000;
 const PACED_S = QUICK ? 3 : 10;
-const TE = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'threadwal-bench-ship-'));
+const rows: Row[] = [];
 let streams = 0;
 
 async function makeWal(n: number): Promise<string> {
   const path = join(dir, `w${++streams}.wal`);
   const wal = await openWal<string>(path);
-  for (let i = 0; i < n; i += 1000) {
-    const ps: Array<Promise<number>> = [];
-    for (let j = i; j < Math.min(n, i + 1000); j++) ps.push(wal.append(event(j)));
-    await Promise.all(ps);
+  for (let i = 0; i < n; i++) {
+    wal.appendNoWait(event(i));
+    if (i % 10_000 === 9_999) await wal.flush();
   }
   await wal.close();
   return path;
 }
 
-/** Raw pipelining with the same client: js.publish of the WAL's lines, `window` acks outstanding, no headers. */
-async function raw(servers: string[], replicas: number, lines: string[], window: number): Promise<number> {
-  const nc = await connect({ servers });
-  try {
-    const name = `RAW${++streams}`;
-    await (await jetstreamManager(nc)).streams.add({ name, subjects: [name], storage: StorageType.File, num_replicas: replicas });
-    const js = jetstream(nc);
-    const t0 = now();
-    const inflight: Array<Promise<unknown>> = [];
-    let head = 0;
-    for (const line of lines) {
-      inflight.push(js.publish(name, line));
-      if (inflight.length - head >= window) await inflight[head++];
-    }
-    await Promise.all(inflight.slice(head));
-    return (lines.length * 1000) / (now() - t0);
-  } finally {
-    await nc.close();
+async function readers(path: string): Promise<void> {
+  const mb = statSync(path).size / 1e6;
+  const best = { parsed: 0, raw: 0, chunks: 0 };
+  for (let round_ = 0; round_ < 3; round_++) {
+    let t = now();
+    for await (const r of readWal(path)) if (r.seq < 0) throw new Error('unreachable');
+    best.parsed = Math.max(best.parsed, mb / ((now() - t) / 1000));
+    t = now();
+    for await (const r of readWal(path, { raw: true })) if (r.seq < 0) throw new Error('unreachable');
+    best.raw = Math.max(best.raw, mb / ((now() - t) / 1000));
+    t = now();
+    for await (const c of readWal(path, { raw: 'chunks' })) if (c.count < 0) throw new Error('unreachable');
+    best.chunks = Math.max(best.chunks, mb / ((now() - t) / 1000));
   }
+  const note = `${round(mb)} MB WAL, best of 3 interleaved rounds`;
+  rows.push({ id: 'read-parsed', title: 'readWal (JSON.parse every line)', mbPerSec: round(best.parsed), ratio: 1, note });
+  rows.push({ id: 'read-raw', title: 'readWal raw: { seq, line } records', mbPerSec: round(best.raw), ratio: round(best.raw / best.parsed, 1), note: '× readWal parsed' });
+  rows.push({ id: 'read-chunks', title: "readWal raw: 'chunks' (what ship reads)", mbPerSec: round(best.chunks), ratio: round(best.chunks / best.parsed, 1), note: '× readWal parsed' });
 }
-
-type HeaderMode = 'none' | 'msgid' | 'ship';
 
 /**
- * Raw pipelining the way the shipper publishes: PUB with a reply subject on one inbox
- * subscription, `window` outstanding. `hdrs`: none; only Nats-Msg-Id; or the five headers
- * ship sends (Msg-Id, Expected-Stream, Expected-Last-Sequence with the correct sequence of
- * a fresh stream, Threadwal-Seq, Threadwal-Id), so the server does all the checks it does
- * for ship.
+ * Ships the whole WAL `--once`. The rate is the steady state: events acked after the first
+ * message, over the time from that first ack to the last (connect, stream creation and the
+ * final checkpoint are not shipping); `wall` includes everything.
  */
-async function rawInbox(servers: string[], replicas: number, lines: string[], window: number, hdrs: HeaderMode): Promise<number> {
-  const nc = await connect({ servers });
-  try {
-    const name = `RAWI${++streams}`;
-    await (await jetstreamManager(nc)).streams.add({ name, subjects: [name], storage: StorageType.File, num_replicas: replicas });
-    const prefix = createInbox();
-    const walId = 'bench0123456789abcdef';
-    let acked = 0;
-    let wake: (() => void) | undefined;
-    const sub = nc.subscribe(`${prefix}.*`, { callback: (_err, m) => {
-      const v = JSON.parse(m.string()) as { error?: { description: string } };
-      if (v.error) throw new Error(`raw publish refused: ${v.error.description}`);
-      acked++; const w = wake; wake = undefined; w?.();
-    } });
-    const t0 = now();
-    for (let i = 0; i < lines.length; i++) {
-      let h: MsgHdrs | undefined;
-      if (hdrs !== 'none') {
-        h = headers();
-        h.set('Nats-Msg-Id', `${walId}:${i}`);
-        if (hdrs === 'ship') {
-          h.set('Nats-Expected-Stream', name);
-          h.set('Nats-Expected-Last-Sequence', String(i));
-          h.set('Threadwal-Seq', String(i));
-          h.set('Threadwal-Id', walId);
-        }
-      }
-      nc.publish(name, lines[i]!, h ? { reply: `${prefix}.${i}`, headers: h } : { reply: `${prefix}.${i}` });
-      while (i + 1 - acked >= window) await new Promise<void>((r) => { wake = r; });
-    }
-    while (acked < lines.length) await new Promise<void>((r) => { wake = r; });
-    sub.unsubscribe();
-    return (lines.length * 1000) / (now() - t0);
-  } finally {
-    await nc.close();
-  }
-}
-
-async function shipRate(servers: string[], replicas: number, path: string, window: number): Promise<number> {
+async function shipRate(servers: string[], replicas: number, path: string, batch: BatchOptions | false | undefined): Promise<{ rate: number; wall: number; stream: string; messages: number; bytes: number }> {
   const stream = `SHIP${++streams}`;
   const t0 = now();
-  const r = await ship(path, { servers, stream, subject: `tw.${stream}`, createStream: true, replicas, window, once: true }).done;
-  return (r.shipped * 1000) / (now() - t0);
+  let tFirst = 0;
+  let tLast = 0;
+  let firstDrain = 0;
+  let inFirst = true;
+  const r = await ship(path, {
+    servers, stream, subject: `tw.${stream}`, createStream: true, replicas, batch, once: true, serverSyncIntervalMs: 0,
+    onAcked: () => {
+      tLast = now();
+      if (tFirst === 0) { tFirst = tLast; queueMicrotask(() => { inFirst = false; }); }
+      if (inFirst) firstDrain++;
+    },
+  }).done;
+  const wall = (r.shipped * 1000) / (now() - t0);
+  return { rate: ((r.shipped - firstDrain) * 1000) / (tLast - tFirst), wall, stream, messages: r.messages, bytes: r.shippedBytes };
 }
 
-/** Appends paced at `rate`/s for `seconds` while a shipper follows; latency from append resolved to server ack. */
-async function paced(servers: string[], replicas: number, rate: number, seconds: number): Promise<Latency> {
-  const path = join(dir, `paced${++streams}.wal`);
-  const wal = await openWal<string>(path);
-  const resolvedAt: number[] = [];
-  const lat = new Latency();
-  const stream = `PACED${streams}`;
-  const shipper = ship(path, { servers, stream, subject: `tw.${stream}`, createStream: true, replicas, pollMs: 1, onAcked: (seq) => { const t = resolvedAt[seq]; if (t !== undefined) lat.recordMs(now() - t); } });
-  // Let the shipper connect and create the stream first.
-  await wal.append(event(0)).then((s) => { resolvedAt[s] = now(); });
-  while (shipper.status().ackedSeq < 0) await new Promise((r) => setTimeout(r, 10));
-  const total = rate * seconds;
-  const t0 = now();
-  let i = 0;
-  while (i < total) {
-    const due = t0 + (i * 1000) / rate;
-    if (now() < due) { await new Promise((r) => setTimeout(r, Math.max(0, due - now() - 1))); continue; }
-    for (; i < total && t0 + (i * 1000) / rate <= now(); i++) void wal.append(event(i)).then((s) => { resolvedAt[s] = now(); });
+/** A first stream on a fresh server or cluster waits for JetStream's meta leader: take that wait before measuring. */
+async function warmUp(servers: string[], replicas: number, path: string): Promise<void> {
+  await shipRate(servers, replicas, path, { maxEvents: 1000 });
+}
+
+function row(id: string, title: string, events: number, m: Measured, extra: Partial<Row> = {}): Row {
+  const r: Row = { id, title, events, eventsPerSec: round(m.rate), clientUs: round(m.clientUs, 2), serverUs: round(m.serverUs, 2), ...extra };
+  rows.push(r);
+  return r;
+}
+
+async function suite(label: string, servers: string[], replicas: number, bigWal: string, smallWal: string): Promise<Record<string, number>> {
+  // Batched, the defaults, then a sweep of maxBytes (what the defaults were chosen by).
+  await warmUp(servers, replicas, smallWal);
+  let info = { stream: '', messages: 0, bytes: 0, wall: 0 };
+  const batched = await measured(N_BATCH, async () => { const r = await shipRate(servers, replicas, bigWal, undefined); info = r; return r.rate; });
+  row(`ship-batch-${label}`, `ship, batched (defaults: 16384 events / 1 MiB), ${label}`, N_BATCH, batched, { messages: info.messages, mbPerSec: round((info.bytes / 1e6) / (N_BATCH / batched.rate)), note: `first to last ack; ${round(info.wall)} ev/s wall, connect and stream creation included` });
+  const bodies = await bodiesOf(servers, info.stream);
+  for (const w of [1, 8]) {
+    const raw = await measured(N_BATCH, () => rawPub(servers, replicas, bodies, w));
+    row(`raw-batch-w${w}-${label}`, `raw PUB of the same ${bodies.length} batch bodies, no headers, ${w} in flight, ${label}`, N_BATCH, raw, { messages: bodies.length, ratio: round(batched.rate / raw.rate, 2), note: 'ratio: ship / this' });
   }
-  await wal.flush();
-  const last = (await wal.stats()).nextSeq - 1;
-  while (shipper.status().ackedSeq < last) await new Promise((r) => setTimeout(r, 10));
-  await shipper.stop();
-  await wal.close();
-  return lat;
-}
-
-async function linesOf(path: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const r of readWal(path)) out.push(JSON.stringify(r));
-  return out;
-}
-
-/** Client-side stages of the shipper, each alone over the same WAL, in µs per event (no server involved). */
-async function stages(path: string, rows: Row[]): Promise<void> {
-  const stage = (id: string, title: string, us: number): void => { rows.push({ id: `stage-${id}`, title: `client stage: ${title}`, events: N, clientUs: round(us, 2) }); };
-  let t0 = now();
-  const recs: unknown[] = [];
-  for await (const r of readWal(path)) recs.push(r);
-  stage('read', 'readWal (read + parse every line)', ((now() - t0) * 1000) / N);
-  t0 = now();
-  let bytes = 0;
-  for (const r of recs) bytes += Buffer.byteLength(JSON.stringify(r));
-  stage('stringify', 'JSON.stringify of each record + byteLength', ((now() - t0) * 1000) / N);
-  t0 = now();
-  for (let i = 0; i < N; i++) {
-    const h = headers();
-    h.set('Nats-Msg-Id', `w:${i}`);
-    h.set('Nats-Expected-Stream', 'S');
-    h.set('Nats-Expected-Last-Sequence', String(i));
-    h.set('Threadwal-Seq', String(i));
-    h.set('Threadwal-Id', 'w');
-    bytes += TE.encode(h.toString()).length; // what publish() does with them
+  for (const maxBytes of [64 * 1024, 256 * 1024]) {
+    let msgs = 0;
+    const m = await measured(N_BATCH, async () => { const r = await shipRate(servers, replicas, bigWal, { maxBytes }); msgs = r.messages; return r.rate; });
+    row(`ship-batch-${maxBytes / 1024}k-${label}`, `ship, batched, maxBytes ${maxBytes / 1024} KiB, ${label}`, N_BATCH, m, { messages: msgs, ratio: round(m.rate / batched.rate, 2), note: 'ratio: / defaults' });
   }
-  stage('headers', 'headers(): 5 set() + encode()', ((now() - t0) * 1000) / N);
-  if (bytes < 0) console.log(bytes);
-}
-
-async function suite(label: string, servers: string[], replicas: number, rows: Row[]): Promise<void> {
-  const path = await makeWal(N);
-  const lines = await linesOf(path);
-  if (replicas === 1) await stages(path, rows);
-  const row = (id: string, title: string, m: Measured, ceiling: number): void => {
-    rows.push({ id: `${id}-${label}`, title: `${title}, ${label}`, events: N, eventsPerSec: round(m.rate), ratioToRaw: round(m.rate / ceiling, 2), clientUs: round(m.clientUs, 1), serverUs: round(m.serverUs, 1) });
-  };
-  const js = await measured(N, () => raw(servers, replicas, lines, 1024));
-  const bare = await measured(N, () => rawInbox(servers, replicas, lines, 1024, 'none'));
-  const msgid = await measured(N, () => rawInbox(servers, replicas, lines, 1024, 'msgid'));
-  const hdrs = await measured(N, () => rawInbox(servers, replicas, lines, 1024, 'ship'));
-  row('raw-js', 'raw js.publish pipelined, window 1024', js, bare.rate);
-  row('raw', 'raw PUB + reply inbox, no headers, window 1024 (the ceiling)', bare, bare.rate);
-  row('raw-msgid', 'raw PUB + reply inbox, Nats-Msg-Id only, window 1024', msgid, bare.rate);
-  row('raw-hdrs', "raw PUB + reply inbox, ship's 5 headers, window 1024", hdrs, bare.rate);
-  for (const window of [1024, 64]) {
-    const m = await measured(N, () => shipRate(servers, replicas, path, window));
-    row(`ship-w${window}`, `ship --once, window ${window}`, m, bare.rate);
-    if (window === 1024) rows.push({ id: `ship-vs-hdrs-${label}`, title: `ship --once w1024 / raw PUB with ship's headers, ${label}`, events: N, ratioToRaw: round(m.rate / hdrs.rate, 2) });
+  // One event per message.
+  let oneStream = '';
+  let oneWall = 0;
+  const one = await measured(N_ONE, async () => { const r = await shipRate(servers, replicas, smallWal, { maxEvents: 1 }); oneStream = r.stream; oneWall = r.wall; return r.rate; });
+  row(`ship-one-${label}`, `ship, one event per message (--batch-events 1, window 1024), ${label}`, N_ONE, one, { messages: N_ONE, note: `first to last ack; ${round(oneWall)} ev/s wall` });
+  const lines = await bodiesOf(servers, oneStream);
+  const rawOne = await measured(N_ONE, () => rawPub(servers, replicas, lines, 1024));
+  row(`raw-one-${label}`, `raw PUB of the same ${N_ONE} lines, no headers, window 1024, ${label}`, N_ONE, rawOne, { messages: N_ONE, ratio: round(one.rate / rawOne.rate, 2), note: 'ratio: ship / this' });
+  const rawHdrs = await measured(N_ONE, () => rawPub(servers, replicas, lines, 1024, true));
+  row(`raw-one-hdrs-${label}`, `raw PUB of the same lines with ship's 5 headers, window 1024, ${label}`, N_ONE, rawHdrs, { messages: N_ONE, ratio: round(one.rate / rawHdrs.rate, 2), note: 'ratio: ship / this' });
+  rows.push({ id: `batch-vs-one-${label}`, title: `batched / one event per message, ${label}`, ratio: round(batched.rate / one.rate, 1) });
+  // End-to-end lag.
+  const lags: Record<string, number> = {};
+  for (const [rate, batch, name] of [[10_000, undefined, 'batched'], [200_000, undefined, 'batched'], [10_000, { maxEvents: 1 }, 'one per message']] as const) {
+    const r = await pacedLag(dir, servers, replicas, rate, PACED_S, batch);
+    const s = r.lat.summary('event')!;
+    rows.push({
+      id: `lag-${rate / 1000}k-${name.replace(/ /g, '-')}-${label}`, title: `lag append durable → stream ack, ${rate / 1000}k/s offered, ${name}, ${label}`,
+      events: s.samples, messages: r.messages, p50Ms: round(s.p50Us / 1000, 2), p99Ms: round(s.p99Us / 1000, 2),
+      note: `producer reached ${round(r.appended / 1000)}k/s; ${r.beforeDurable} acked before their flush resolved`,
+    });
+    lags[`${rate}-${name}`] = s.p99Us / 1000;
   }
-  const lat = await paced(servers, replicas, 10_000, PACED_S);
-  const s = lat.summary('event')!;
-  rows.push({ id: `e2e-${label}`, title: `append resolved → server ack, 10k events/s offered, ${label}`, events: s.samples, p50Ms: round(s.p50Us / 1000, 2), p99Ms: round(s.p99Us / 1000, 2) });
+  return { batched: batched.rate, one: one.rate, lag200k: lags['200000-batched']! };
 }
 
-function table(rows: Row[]): string {
-  const head = '| case | events | events/s | × raw | client CPU µs/ev | server CPU µs/ev | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|';
-  const body = rows.map((r) => `| ${r.title} | ${r.events} | ${r.eventsPerSec ?? ''} | ${r.ratioToRaw ?? ''} | ${r.clientUs ?? ''} | ${r.serverUs ?? ''} | ${r.p50Ms ?? ''} | ${r.p99Ms ?? ''} |`);
+function table(): string {
+  const head = '| case | events | messages | events/s | MB/s | ratio | client CPU µs/ev | server CPU µs/ev | p50 ms | p99 ms | note |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  const v = (x: number | string | undefined): string => (x === undefined ? '' : String(x));
+  const body = rows.map((r) => `| ${r.title} | ${v(r.events)} | ${v(r.messages)} | ${v(r.eventsPerSec)} | ${v(r.mbPerSec)} | ${v(r.ratio)} | ${v(r.clientUs)} | ${v(r.serverUs)} | ${v(r.p50Ms)} | ${v(r.p99Ms)} | ${v(r.note)} |`);
   return [head, ...body].join('\n');
 }
 
@@ -253,24 +170,42 @@ if (!avail.ok) {
   console.log(`bench:ship skipped: ${avail.reason}`);
   process.exit(0);
 }
-const rows: Row[] = [];
 const started: NatsServer[] = [];
+const verdicts: string[] = [];
 try {
-  console.error(`bench:ship: ${avail.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${N} events${QUICK ? ' (quick)' : ''}`);
+  console.error(`bench:ship: ${avail.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${N_BATCH} events batched / ${N_ONE} one per message${QUICK ? ' (quick)' : ''}`);
+  const bigWal = await makeWal(N_BATCH);
+  const smallWal = await makeWal(N_ONE);
+  await readers(bigWal);
+  const nowait = await appendNoWaitRate(dir, N_BATCH);
+  rows.push({ id: 'append-nowait', title: 'one producer, appendNoWait (flush per 1000), durable', events: N_BATCH, eventsPerSec: round(nowait) });
   const one = await startServer(dir);
   started.push(one);
-  serverPids = [one.child?.pid];
-  await suite('R1', [one.url], 1, rows);
+  setServerPids([one.child?.pid]);
+  const r1 = await suite('R1', [one.url], 1, bigWal, smallWal);
   await one.stop();
   const cluster = await startCluster(dir);
   started.push(...cluster);
-  serverPids = cluster.map((n) => n.child?.pid);
-  await suite('R3', cluster.map((n) => n.url), 3, rows);
+  setServerPids(cluster.map((n) => n.child?.pid));
+  const r3 = await suite('R3', cluster.map((n) => n.url), 3, bigWal, smallWal);
+  rows.push({ id: 'ship-vs-append-R1', title: 'ship batched R1 / one producer appendNoWait', ratio: round(r1.batched! / nowait, 2) });
+  const rawRatio = rows.find((r) => r.id === 'read-raw')!.ratio!;
+  const check = (ok: boolean, what: string): void => { verdicts.push(`${ok ? 'met   ' : 'MISSED'} ${what}`); };
+  check(rawRatio >= 5, `raw reader ≥ 5× readWal parsed MB/s (${rawRatio}×)`);
+  check(r1.batched! >= 500_000, `R1 batched ≥ 500,000 ev/s (${round(r1.batched!)})`);
+  check(r1.batched! >= 10 * r1.one!, `R1 batched ≥ 10× one per message (${round(r1.batched! / r1.one!, 1)}×)`);
+  check(r3.batched! >= 200_000, `R3 batched ≥ 200,000 ev/s (${round(r3.batched!)})`);
+  check(r1.batched! >= 0.5 * nowait, `R1 batched ≥ 0.5× one producer's appendNoWait (${round(r1.batched! / nowait, 2)}×)`);
+  check(r1.lag200k! <= 50, `lag p99 ≤ 50 ms at 200k/s offered, R1 (${round(r1.lag200k!, 1)} ms)`);
+} catch (err) {
+  // Print what was measured before the failure.
+  verdicts.push(`FAILED ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
 } finally {
   await Promise.all(started.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 }
-const out = table(rows);
-console.log(out);
+console.log(table());
+console.log(`\n${verdicts.join('\n')}`);
 console.log(`load after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-if (values.out) writeFileSync(values.out, `${JSON.stringify({ rows, quick: QUICK, server: avail.version, load: loadavg() }, null, 2)}\n`);
+if (values.out) writeFileSync(values.out, `${JSON.stringify({ rows, verdicts, quick: QUICK, server: avail.version, load: loadavg() }, null, 2)}\n`);

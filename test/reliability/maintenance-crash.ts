@@ -10,7 +10,9 @@
 // continues the seq, and running the operation again completes it.
 //
 // The writer thread's own rotation (wal.rotate(), which shares core's shiftSegments) is
-// crashed the same way, the hook armed only once the WAL is open.
+// crashed the same way, the hook armed only once the WAL is open; so is a rotation with
+// rotate.compress (issue 19: the writer's compress thread gzips the new .1 and the writer
+// puts it in place), whose re-run is the next compressing writer's open.
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -26,7 +28,7 @@ const NEW_TS = 4_000_000_000; // later than any file's mtime, so cleanup may del
 const MAX_AGE = 100;
 const NAME = 'wal.jsonl';
 
-type Op = 'rotate' | 'cleanup' | 'wal-rotate' | 'compress' | 'retention';
+type Op = 'rotate' | 'cleanup' | 'wal-rotate' | 'compress' | 'retention' | 'wal-compress';
 /** What the retention layout applies: the two oldest of its three rotated segments go. */
 const RETENTION_KEEP = 1;
 interface Layout {
@@ -34,6 +36,8 @@ interface Layout {
   op: Op;
   /** Segments oldest first (the last one is the active file): the ts of each event in it. */
   segments: Array<Array<'old' | 'new'>>;
+  /** compress() the template's rotated segments once it is built. */
+  compressed?: boolean;
 }
 
 const rep = (n: number, what: 'old' | 'new'): Array<'old' | 'new'> => Array.from({ length: n }, () => what);
@@ -49,6 +53,8 @@ const LAYOUTS: Layout[] = [
   { name: 'compress', op: 'compress', segments: [rep(10, 'new'), rep(10, 'new'), rep(10, 'new'), rep(10, 'new')] },
   // Issue 13: retention by count deletes .3 and .2 (their events are 'old' only in that they go)
   { name: 'retention', op: 'retention', segments: [rep(10, 'old'), rep(10, 'old'), rep(10, 'new'), rep(10, 'new')] },
+  // Issue 19: the writer's rotation with rotate.compress shifts .2.gz and .1.gz, then gzips the new .1
+  { name: 'wal-compress', op: 'wal-compress', segments: [rep(10, 'new'), rep(10, 'new'), rep(10, 'new')], compressed: true },
 ];
 /** Ops that may remove the layout's 'old' events. */
 const removes = (op: Op): boolean => op === 'cleanup' || op === 'retention';
@@ -68,6 +74,7 @@ async function template(layout: Layout): Promise<{ dir: string; keep: Set<string
     if (i < layout.segments.length - 1) await wal.rotate({ maxRotations: 5 });
   }
   await wal.close();
+  if (layout.compressed) await compress(join(dir, NAME));
   return { dir, keep, all: n };
 }
 
@@ -81,10 +88,10 @@ interface Case {
 async function runOp(dir: string, layout: Layout, c: Case | null, trace?: string): Promise<{ code: number | null; signal: string | null; lines: string[]; stderr: string }> {
   const path = join(dir, NAME);
   const args = layout.op === 'cleanup' ? [path, 'cleanup', String(MAX_AGE), String(NEW_TS)]
-    : layout.op === 'wal-rotate' ? [path, 'wal-rotate', join(dir, 'armed')]
+    : layout.op === 'wal-rotate' || layout.op === 'wal-compress' ? [path, layout.op, join(dir, 'armed')]
       : layout.op === 'retention' ? [path, 'retention', String(RETENTION_KEEP)] : [path, layout.op];
   const env: NodeJS.ProcessEnv = { THREADWAL_CRASH_DIR: dir, THREADWAL_CRASH_AT: String(c?.k ?? 0), THREADWAL_CRASH_WHEN: c?.when ?? 'before', THREADWAL_CRASH_HOW: c?.how ?? 'kill' };
-  if (layout.op === 'wal-rotate') env.THREADWAL_CRASH_ARM = join(dir, 'armed');
+  if (layout.op === 'wal-rotate' || layout.op === 'wal-compress') env.THREADWAL_CRASH_ARM = join(dir, 'armed');
   if (trace) env.THREADWAL_CRASH_TRACE = trace;
   const child = run(fixture('maintenance-op'), args, { env, execArgv: ['--import', fixture('crash-hook')] });
   const { code, signal } = await within(child.exited, `${layout.name} ${c ? `${c.when} step ${c.k}` : 'trace'}`);
@@ -109,11 +116,12 @@ function readAll(path: string): WalRecord[] {
   return out;
 }
 
-function leftovers(dir: string): { cleanupTemps: string[]; metaTemps: string[] } {
+function leftovers(dir: string): { cleanupTemps: string[]; metaTemps: string[]; lockTemps: string[] } {
   const names = readdirSync(dir);
   return {
     cleanupTemps: names.filter((n) => n.startsWith(`${NAME}.cleanup-`)),
     metaTemps: names.filter((n) => n.startsWith(`${NAME}.meta.tmp`)),
+    lockTemps: names.filter((n) => n.startsWith(`${NAME}.lock.tmp`)),
   };
 }
 
@@ -140,7 +148,7 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   for await (const r of readWal(path)) read.push(r.seq);
   assert.equal(read, records.map((r) => r.seq), `${what}: readWal() yields exactly the segments' records`);
   const left = leftovers(dir);
-  assert.equal(v.tempFiles.map((p) => p.slice(dir.length + 1)).sort(), left.cleanupTemps.sort(), `${what}: verify() lists the leftover cleanup temps`);
+  assert.equal(v.tempFiles.map((p) => p.slice(dir.length + 1)).sort(), [...left.cleanupTemps, ...left.metaTemps, ...left.lockTemps].sort(), `${what}: verify() lists the leftover temps`);
 
   // The dead process may have held the lock: we know it is dead, so clear it rather than wait out the stale time.
   rmSync(`${path}.lock`, { recursive: true, force: true });
@@ -152,14 +160,23 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   assert.equal(seqs, Array.from({ length: 5 }, (_, i) => expectNext + i), `${what}: the next writer continues the seq`);
   if (layout.op === 'cleanup') {
     const r = await cleanup(path, MAX_AGE, { now: NEW_TS });
-    assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next cleanup sweeps the dead cleanup's temp files`);
+    // (The writer above already swept the lock's temp names when it took the lock.)
+    assert.is(r.sweptTemps, left.cleanupTemps.length + left.metaTemps.length, `${what}: the next cleanup sweeps the dead process's temp files`);
   } else if (layout.op === 'compress') {
     const r = await compress(path);
-    assert.is(r.sweptTemps, left.cleanupTemps.length, `${what}: the next compress sweeps the dead one's temp files`);
+    assert.is(r.sweptTemps, left.cleanupTemps.length + left.metaTemps.length, `${what}: the next compress sweeps the dead one's temp files`);
     for (const i of rotatedIndexes(path)) assert.not.ok(existsSync(`${path}.${i}`), `${what}: .${i} is still plain after compress ran again`);
   } else if (layout.op === 'retention') {
     await applyRetention(path, { maxSegments: RETENTION_KEEP });
     assert.is(rotatedIndexes(path).length, RETENTION_KEEP, `${what}: retention ran again keeps ${RETENTION_KEEP}`);
+  } else if (layout.op === 'wal-compress') {
+    // The next compressing writer's open finishes what the crash left: no plain rotated segment, no temp.
+    const w = await openWal<string>(path, { rotate: { maxSizeBytes: 1e12, maxRotations: 5, compress: 'gzip' } });
+    for (let i = 0; i < 1000 && (rotatedIndexes(path).some((i) => existsSync(`${path}.${i}`)) || leftovers(dir).cleanupTemps.length > 0); i++) await new Promise((r) => setTimeout(r, 10));
+    const c = (await w.stats()).compression!;
+    await w.close();
+    assert.is(c.errors, 0, `${what}: the next writer's compression failed`);
+    for (const i of rotatedIndexes(path)) assert.not.ok(existsSync(`${path}.${i}`), `${what}: .${i} is still plain after the next compressing writer's open`);
   } else {
     await rotate(path, 0, 5);
   }
@@ -168,7 +185,8 @@ async function check(dir: string, layout: Layout, keep: Set<string>, all: number
   const afterIds = new Set(after.map((r) => r.job_id));
   for (const id of [...keep, ...acked, ...Array.from({ length: 5 }, (_, i) => `resume-${i}`)]) assert.ok(afterIds.has(id), `${what}: ${id} missing after the operation was run again`);
   if (removes(layout.op)) assert.not.ok(after.some((r) => r.ts === OLD_TS), `${what}: old events remain after a complete ${layout.op}`);
-  assert.equal(leftovers(dir).cleanupTemps, [], `${what}: cleanup temp files remain after a complete cleanup`);
+  const after2 = leftovers(dir);
+  assert.equal([...after2.cleanupTemps, ...after2.metaTemps, ...after2.lockTemps], [], `${what}: temp files remain after a complete ${layout.op}`);
   assert.ok((await verify(path)).ok);
   return { cleanupTemps: left.cleanupTemps.length, metaTemps: left.metaTemps.length };
 }
@@ -216,7 +234,7 @@ export function crashTest(test: Test, name: string): void {
       const r = await runOp(dir, layout, c);
       const what = `${layout.name}: ${c.how} ${c.when} step ${c.k} (${c.call})`;
       if (c.how === 'kill') {
-        assert.is(r.signal, 'SIGKILL', `${what}: the process was not killed (${r.code}): ${r.stderr}`);
+        assert.is(r.signal, 'SIGKILL', `${what}: the process was not killed (${r.code}): ${r.stderr} ${r.lines.join(" / ")}`);
         killed += 1;
       } else {
         assert.is(r.code, 0, `${what}: ${r.stderr}`);
@@ -235,7 +253,7 @@ export function crashTest(test: Test, name: string): void {
     });
     report(`maintenance-crash/${layout.name}`, {
       steps: steps.length, crash_runs: killed, eio_runs: threw, events: all,
-      leftover_cleanup_temps_swept: cleanupTemps, leftover_meta_temps_ignored: metaTemps,
+      leftover_cleanup_temps_swept: cleanupTemps, leftover_meta_temps_swept: metaTemps,
     });
     assert.ok(existsSync(join(tpl, NAME)));
   });

@@ -20,11 +20,11 @@
 // by byte and JSON.parses the rest; it must find exactly what deep finds (VerifyOptions).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openWal } from '@threadwal/client';
-import { segmentPath } from '@threadwal/core';
+import { recoverTail, segmentPath, WalError } from '@threadwal/core';
 import { verify, closePool, type VerifyReport } from '@threadwal/maintenance';
 import { tmpDir, report, size, prng, runSeed, within, ev, fixture } from './helpers.js';
 import type { ReadResult } from './fixtures/fuzz-reader.js';
@@ -552,6 +552,20 @@ function seqIssues(seqs: readonly number[]): { gaps: number; duplicates: number;
   return { gaps, duplicates, outOfOrder, firstSeq: seqs[0] ?? -1, lastSeq: prev };
 }
 
+/** Bytes recovery would cut from the active file (read-only), undefined when it refuses the file (ECORRUPT: not a WAL) or there is none. */
+function recoveryTornBytes(path: string): number | undefined {
+  if (!existsSync(path)) return 0;
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    return recoverTail(fd, path, { truncate: false }).tornBytes;
+  } catch (err) {
+    if (err instanceof WalError && err.code === 'ECORRUPT') return undefined;
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const isInt = (n: unknown, min = 0): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= min;
 
 /** What every verify report must be, whatever the input: consistent, within the files, safe integers. */
@@ -619,6 +633,9 @@ async function checkInput(input: Input, dir: string, what: string, st: Stats): P
   agree(deep.events, skip.seqs.length, 'events');
   agree(deep.counts.badLines, skip.skipped, 'counts.badLines (reader: skipped)');
   agree(deep.tornTailBytes, skip.tornBytes, 'tornTailBytes');
+  // Recovery (openWal, rotate, cleanup) cuts exactly what verify and readWal call torn (issue 22), unless it refuses the file as not a WAL.
+  const cut = recoveryTornBytes(path);
+  if (cut !== undefined) agree(deep.tornTailBytes, cut, 'tornTailBytes vs what recovery would cut');
   agree([deep.counts.gaps, deep.counts.duplicates, deep.counts.outOfOrder], [seqsSeen.gaps, seqsSeen.duplicates, seqsSeen.outOfOrder], '[gaps, duplicates, outOfOrder]');
   agree([deep.firstSeq, deep.lastSeq], [seqsSeen.firstSeq, seqsSeen.lastSeq], '[firstSeq, lastSeq]');
   if (deep.counts.badLines === 0) {

@@ -1,8 +1,10 @@
 // Issue 7, item 3: what a crash or a bad disk leaves in the file, through the public API.
 // A torn tail (the last line cut at any byte, zero-filled blocks, garbage after the last
 // newline) is cut on open: every complete line is kept, the next append continues the
-// seq. A bit flip in the middle is corruption: verify() and readWal() report it with its
-// file and byte offset, and openWal still opens and appends (never dropping the line).
+// seq. A whole last line that does not parse is a record the writer wrote (issue 22): kept,
+// its seq never reused. A bit flip in the middle is corruption: verify() and readWal()
+// report it with its file and byte offset, and openWal still opens and appends (never
+// dropping the line).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,7 +100,7 @@ test('zero-filled tail blocks: cut back to the last complete line', async () => 
   report('tail-corruption/zero-filled', { cases: cases.length });
 });
 
-test('garbage after the last newline (and one unparsable last line): cut on open', async () => {
+test('garbage after the last newline: cut on open', async () => {
   const seed = runSeed('tail-corruption/garbage');
   const rand = prng(seed);
   const { bytes } = await baseFile();
@@ -120,12 +122,35 @@ test('garbage after the last newline (and one unparsable last line): cut on open
   for (const tail of ['{"seq":20,', '{"seq":20,"ts":1,"type":"x","job_id":"y"}', '\xff\xfe invalid utf-8', '{}']) {
     cases.push({ name: `no newline: ${JSON.stringify(tail)}`, content: Buffer.concat([bytes, Buffer.from(tail, 'latin1')]), keep: bytes });
   }
-  // A last line that ends in \n but does not parse is torn too (DESIGN.md).
-  for (const line of ['garbage\n', '{"a":1}\n', '{"seq":20,"ts":1715800000,"type":"x"}\n', '{"seq":20,"ts":1715800000,"type":"job_started","job_id":"x"\n']) {
-    cases.push({ name: `unparsable last line ${JSON.stringify(line)}`, content: Buffer.concat([bytes, Buffer.from(line)]), keep: bytes });
-  }
   await runCases(cases);
   report('tail-corruption/garbage', { cases: cases.length });
+});
+
+test('a whole last line that does not parse is kept: openWal continues after it, verify and readWal report it (issue 22)', async () => {
+  // It ends in \n and holds no NUL: a power cut cannot make it, so it is a record the writer
+  // wrote (or one damaged on disk). Cutting it used to hand its seq out again.
+  const { bytes } = await baseFile();
+  for (const line of ['garbage\n', '{"a":1}\n', '{"seq":20,"ts":1715800000,"type":"x"}\n', '{"seq":20,"ts":1715800000,"type":"job_started","job_id":"x"\n', '{"seq":20,"ts":1715800000,"type":"x","job_id":"y","output":{"a":1,}}\n']) {
+    const dir = join(tmpDir(), 'c');
+    mkdirSync(dir);
+    const path = join(dir, 'wal.jsonl');
+    const content = Buffer.concat([bytes, Buffer.from(line)]);
+    writeFileSync(path, content);
+    const v = await verify(path);
+    assert.equal([v.badLines, v.tornTailBytes], [[{ file: path, offset: bytes.length }], 0], line);
+    const wal = await openWal<string>(path);
+    try {
+      assert.is(wal.recovery, null, `${line}: nothing cut`);
+      assert.is(await wal.append(ev('next')), LINES + 1, `${line}: the line holds seq ${LINES}, the next append gets ${LINES + 1}`);
+    } finally {
+      await wal.close();
+    }
+    assert.ok(readFileSync(path).subarray(0, content.length).equals(content), `${line}: kept byte for byte`);
+    const seen: number[] = [];
+    const reader = readWal(path, { onCorrupt: 'skip' });
+    for await (const r of reader) seen.push(r.seq);
+    assert.equal([seen.at(-1), reader.skipped, reader.tornBytes], [LINES + 1, 1, 0], line);
+  }
 });
 
 /** The line starting at `offset` of `buf`, without its newline. */

@@ -16,6 +16,7 @@ import { registerBench } from './commands/bench.js';
 import { registerCompress } from './commands/compress.js';
 import { registerCursors } from './commands/cursors.js';
 import { registerShip } from './commands/ship.js';
+import { registerShipRead } from './commands/ship-read.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerCursors(program);
   registerBench(program);
   registerShip(program);
+  registerShipRead(program);
   return program;
 }
 

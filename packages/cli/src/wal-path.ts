@@ -57,7 +57,8 @@ function kind(st: Stats): string {
 const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.meta$/, 'the .meta file (next seq) of the WAL'],
   [/^(.+)\.meta\.tmp-\d+-[0-9a-z]+$/, 'a temp file of the .meta of the WAL'],
-  [/^(.+)\.lock$/, 'the lock directory of the WAL'],
+  [/^(.+)\.lock$/, 'the lock of the WAL'],
+  [/^(.+)\.lock\.tmp-\d+-[0-9a-f]+$/, 'a temp file of the lock of the WAL'],
   [/^(.+)\.lock\.want$/, 'the lock-wanted hint of the WAL'],
   [/^(.+)\.cleanup-\d+-[0-9a-f]+\.tmp$/, 'a temp file of a cleanup of the WAL'],
   // issue 13: gzip of a rotated segment, and the consumer cursors' directory
@@ -67,11 +68,11 @@ const SIDE_FILES: Array<[RegExp, string]> = [
   [/^(.+)\.ship$/, "the shippers' checkpoint directory of the WAL"],
 ];
 
-/** True for a small regular file holding `{"next_seq":N}` (and the WAL id), what core writes to `{path}.meta`. */
+/** True for a small regular file holding `{"next_seq":N}` (and the WAL id), what core writes to `{path}.meta` (space-padded when updated in place on a full disk). */
 function looksLikeMeta(p: string): boolean {
   try {
     const st = statSync(p);
-    return st.isFile() && st.size < 256 && /^\{"next_seq":\d+(,"id":"[0-9a-f]{32}")?\}\n?$/.test(readFileSync(p, 'utf8'));
+    return st.isFile() && st.size < 256 && /^\{"next_seq":\d+(,"id":"[0-9a-f]{32}")?\} *\n?$/.test(readFileSync(p, 'utf8'));
   } catch {
     return false;
   }

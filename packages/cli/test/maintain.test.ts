@@ -59,9 +59,9 @@ test('rotate --json: the result for tools, as every other command has', async ()
   const size = statSync(path).size;
   const r = await threadwal(['rotate', path, '--json', '--keep', '2']);
   assert.is(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout), { rotated: true, size, nextSeq: 4, tornBytes: 0, droppedSegments: 0 });
+  assert.equal(JSON.parse(r.stdout), { rotated: true, size, nextSeq: 4, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 });
   const again = await threadwal(['rotate', path, '--json']);
-  assert.equal(JSON.parse(again.stdout), { rotated: false, size: 0, nextSeq: 4, tornBytes: 0, droppedSegments: 0 });
+  assert.equal(JSON.parse(again.stdout), { rotated: false, size: 0, nextSeq: 4, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 });
 });
 
 test('cleanup through a symlink rewrites the real file; the link stays a link', async () => {

@@ -176,11 +176,11 @@ test('a side file of a WAL (.meta, .lock, .lock.want): one line saying it is not
   const path = tempWal();
   writeLines(path, 0, 3);
   writeFileSync(`${path}.meta`, '{"next_seq":3}\n');
-  mkdirSync(`${path}.lock`);
+  writeFileSync(`${path}.lock`, ''); // the lock is an empty file (core's lock-file.ts)
   writeFileSync(`${path}.lock.want`, '');
   const cases: Array<[string, RegExp]> = [
     [`${path}.meta`, /app\.wal\.meta is the \.meta file \(next seq\) of the WAL app\.wal, not a WAL/],
-    [`${path}.lock`, /app\.wal\.lock is the lock directory of the WAL app\.wal, not a WAL/],
+    [`${path}.lock`, /app\.wal\.lock is the lock of the WAL app\.wal, not a WAL/],
     [`${path}.lock.want`, /app\.wal\.lock\.want is the lock-wanted hint of the WAL app\.wal, not a WAL/],
   ];
   for (const [side, pattern] of cases) {

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { line, tempWal, threadwal, writeLines } from './helpers.js';
+import { Stamper } from '@threadwal/core';
 
 /** Byte offset of line `seq` in a file written by writeLines from seq `from`. */
 const offsetOf = (seq: number, from = 0): number => {
@@ -33,6 +34,18 @@ test('a corrupt line in the middle: exit 1 and its file and byte offset', async 
   assert.is(r.code, 1);
   assert.match(r.stdout, 'NOT CLEAN (1 problem)');
   assert.match(r.stdout, new RegExp(`bad line\\s+${basename(path)}\\s+at byte\\s+${offsetOf(10)}\\s+does not parse`));
+});
+
+test('a line whose crc32c does not match (it still parses): "checksum mismatch" with both values', async () => {
+  const path = tempWal();
+  const framed = Buffer.from(line(0) + line(1) + line(2));
+  const { out, len } = new Stamper().stamp(framed, framed.length, 3);
+  const text = out.toString('utf8', 0, len);
+  const at = text.indexOf('"job_validated"') + 1;
+  writeFileSync(path, text.slice(0, at) + 'J' + text.slice(at + 1));
+  const r = await threadwal(['verify', path]);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, new RegExp(`bad line\\s+app\\.wal\\s+at byte\\s+${text.indexOf('\n') + 1}\\s+checksum mismatch \\(crc32c expected [0-9a-f]{8}, actual [0-9a-f]{8}\\)`));
 });
 
 test('gaps and duplicates with their offsets; the torn tail alone is no error', async () => {

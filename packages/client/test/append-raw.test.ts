@@ -36,6 +36,9 @@ test('appendRaw with a bad output or head throws EINVAL at the call and queues n
   await expectCode(() => wal.appendRawNoWait({ type: 'info', job_id: 'j' }, '{"a":\n1}'), 'EINVAL');
   await expectCode(() => wal.appendRawNoWait({ type: 'info', job_id: '' }, '1'), 'EINVAL');
   await expectCode(() => wal.appendRawNoWait({ type: 'info', job_id: 'j' }, `"${'x'.repeat(5000)}"`), 'EINVAL');
+  // Issue 22: these start and end like one JSON value and were acknowledged, leaving a line no reader could read.
+  await expectCode(() => wal.appendRaw({ type: 'info', job_id: 'j' }, '{"a":1,}'), 'EINVAL');
+  await expectCode(() => wal.appendRawNoWait({ type: 'info', job_id: 'j' }, '{"a":1}{"b":2}'), 'EINVAL');
   assert.is(await wal.appendRaw({ type: 'info', job_id: 'j' }, '1'), 0);
   await wal.close();
   assert.is(readLines(path).length, 1);

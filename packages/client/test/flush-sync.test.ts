@@ -31,6 +31,14 @@ for (const where of ['main', 'worker']) {
   });
 }
 
+test('a handle the app dropped without closing still has its events flushed when an uncaught exception ends the process', () => {
+  const path = tempWal();
+  const r = spawnSync(process.execPath, ['--expose-gc', fixture('dropped-handle.mjs'), path, '1000'], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 1, r.stderr); // the uncaught exception's
+  assert.match(r.stderr, 'uncaught, on purpose');
+  assert.is(readLines(path).length, 1000, 'every event appended before the GC and the exception');
+});
+
 test('five short-lived processes in a row (append, exit) leave no stale lock for the next one', () => {
   const path = tempWal();
   for (let run = 0; run < 5; run++) {

@@ -4,6 +4,9 @@ export const WAL_ERROR_CODES = [
   // Appended, never inserted: a code crosses threads as its index here (SAB_NACK_CODE).
   'ENOENT', 'EABORTED',
   'ESHIP', // @threadwal/ship: a publish the server will never accept, or a WAL the shipper cannot follow (ShipError says which)
+  // The errno of a failed file operation, when it says what the operator has to fix (see ERRNO_HINTS).
+  'EISDIR', 'ENOTDIR', 'EACCES', 'EROFS', 'EDQUOT', 'EMFILE',
+  'ERUNTIME', // the JavaScript runtime cannot do what the call needs: too old a Bun or Deno, a Deno permission not granted (util/runtime.ts)
 ] as const;
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];
 
@@ -51,13 +54,46 @@ export function fromWire(wire: WireError): WalError {
   return new WalError(wire.code, wire.message, { path: wire.path, file: wire.file, offset: wire.offset, cause });
 }
 
-/** Maps a Node fs error to a WalError, keeping the original as `cause`. */
+/**
+ * The errnos that reach `WalError.code` as themselves, each with what to do about it. Any
+ * other errno (EIO, EBADF, ...) becomes the caller's fallback code (EIO unless told), its
+ * errno still in the message and in `cause.code`. ENFILE (the system's table is full) is
+ * reported as EMFILE and EPERM as EACCES (the remedy is the same), ENAMETOOLONG as EINVAL.
+ */
+const ERRNO_HINTS: Partial<Record<string, { code: WalErrorCode; hint: string }>> = {
+  ENOSPC: { code: 'ENOSPC', hint: 'the filesystem is full: free space (applyRetention or cleanup delete old segments); appends succeed again once there is room' },
+  EDQUOT: { code: 'EDQUOT', hint: "the user's disk quota is used up: free space or raise the quota; appends succeed again once there is room" },
+  EISDIR: { code: 'EISDIR', hint: 'a directory is in the way: the WAL path must name a file, not a directory' },
+  ENOTDIR: { code: 'ENOTDIR', hint: 'a part of the path that should be a directory is a file: fix the path' },
+  EACCES: { code: 'EACCES', hint: 'permission denied: give this user write access to the file and its directory, or choose another path' },
+  EPERM: { code: 'EACCES', hint: 'operation not permitted: give this user write access to the file and its directory, or choose another path' },
+  EROFS: { code: 'EROFS', hint: 'the filesystem is mounted read-only: remount it read-write or choose another path' },
+  EMFILE: { code: 'EMFILE', hint: 'this process has too many open files: close some, or raise the limit (ulimit -n)' },
+  ENFILE: { code: 'EMFILE', hint: 'the system has too many open files: close some, or raise fs.file-max' },
+  ENAMETOOLONG: { code: 'EINVAL', hint: 'the path or a name in it is too long: choose a shorter one' },
+};
+
+/** The WalError code a Node errno maps to (undefined: not one of ERRNO_HINTS). */
+export function codeOfErrno(errno: string | undefined): WalErrorCode | undefined {
+  return errno === undefined ? undefined : ERRNO_HINTS[errno]?.code;
+}
+
+/** True for an ENOSPC or EDQUOT, as a Node error or a WalError: out of space, retry once there is room. */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/**
+ * Maps a Node fs error to a WalError, keeping the original as `cause`: an errno listed in
+ * ERRNO_HINTS becomes that code, with what to do in the message; any other becomes `fallback`.
+ */
 export function fromFsError(err: unknown, path: string, what: string, fallback: WalErrorCode = 'EIO'): WalError {
   if (err instanceof WalError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const mapped: WalErrorCode = code === 'ENOSPC' || code === 'EDQUOT' ? 'ENOSPC' : fallback;
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const known = typeof errno === 'string' ? ERRNO_HINTS[errno] : undefined;
   const msg = err instanceof Error ? err.message : String(err);
-  return new WalError(mapped, `${what} failed for ${path}: ${msg}`, { path, cause: err });
+  return new WalError(known?.code ?? fallback, `${what} failed for ${path}: ${msg}${known ? ` (${known.hint})` : ''}`, { path, cause: err });
 }
 
 export function isWalError(err: unknown, code?: WalErrorCode): err is WalError {

@@ -76,6 +76,8 @@ export interface AttachMsg {
   type: 'attach';
   port: MessagePort;
   sab: SharedArrayBuffer;
+  /** Where the writer says 'hello' (then closes it), proving to connect() that the thread is alive. */
+  probe?: MessagePort;
 }
 export interface ShutdownMsg {
   type: 'shutdown';
@@ -141,6 +143,23 @@ export interface WriterRetentionStats {
   maxApplyUs: number;
 }
 
+/** What openWal's `rotate.compress` did since the writer thread started. */
+export interface WriterCompressionStats {
+  /** Plain rotated segments replaced by `{path}.N.gz`. */
+  compressedSegments: number;
+  /** Leftover pairs (a crashed compression's `.N` beside its finished `.N.gz`) whose plain file was retired. */
+  finishedSegments: number;
+  /** Copies thrown away because their segment was deleted (retention, maxRotations) or compressed by maintenance meanwhile. */
+  discarded: number;
+  /** Plain bytes compressed, and the bytes of their `.gz` copies. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Compressions that failed (each a THREADWAL_COMPRESS_FAILED warning); the segment stays plain and the next rotation tries again. */
+  errors: number;
+  /** The longest time putting one copy in place took inside a write cycle (two renames, two directory fsyncs), µs. */
+  maxInstallUs: number;
+}
+
 export interface WriterStats {
   path: string;
   events: number;
@@ -163,6 +182,8 @@ export interface WriterStats {
   failed: boolean;
   /** Only with openWal's `retention`: what it did after the writer's rotations. */
   retention?: WriterRetentionStats;
+  /** Only with openWal's `rotate.compress`: what it did after the writer's rotations. */
+  compression?: WriterCompressionStats;
   /** THREADWAL_TRACE only: the writer thread's latency trace since the previous stats() (trace.ts). */
   trace?: import('./writer/trace.js').TraceSummary;
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { WalError, toWire, fromWire, fromFsError, isWalError } from '../src/errors.js';
+import { WalError, WAL_ERROR_CODES, toWire, fromWire, fromFsError, isWalError, isNoSpace } from '../src/errors.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected`), { code });
@@ -39,16 +39,38 @@ test('toWire omits what is absent', () => {
   assert.is(fromWire(toWire(new WalError('ECLOSED', 'closed'))).cause, undefined);
 });
 
-test('fromFsError maps ENOSPC and EDQUOT to ENOSPC, everything else to the fallback', () => {
-  for (const [code, want] of [['ENOSPC', 'ENOSPC'], ['EDQUOT', 'ENOSPC'], ['EIO', 'EIO'], ['EACCES', 'EIO'], ['EROFS', 'EIO']] as const) {
+test('fromFsError: the errnos an operator can act on become the code, with what to do; others the fallback', () => {
+  const cases = [
+    ['ENOSPC', 'ENOSPC', /free space/], ['EDQUOT', 'EDQUOT', /quota/], ['EISDIR', 'EISDIR', /directory/],
+    ['ENOTDIR', 'ENOTDIR', /fix the path/], ['EACCES', 'EACCES', /write access/], ['EPERM', 'EACCES', /write access/],
+    ['EROFS', 'EROFS', /read-only/], ['EMFILE', 'EMFILE', /ulimit/], ['ENFILE', 'EMFILE', /file-max/],
+    ['ENAMETOOLONG', 'EINVAL', /too long/],
+    ['EIO', 'EIO', /injected/], ['EBADF', 'EIO', /injected/], ['ENOENT', 'EIO', /injected/],
+  ] as const;
+  for (const [code, want, says] of cases) {
     const cause = errno(code);
     const e = fromFsError(cause, '/w', 'write');
     assert.is(e.code, want, code);
     assert.is(e.path, '/w');
-    assert.is(e.cause, cause);
+    assert.is(e.cause, cause, 'the Node error is the cause');
+    assert.match(e.message, says, code);
+    assert.ok(e.message.includes(`${code}: injected`), 'the errno stays in the message');
   }
-  assert.is(fromFsError(errno('EACCES'), '/w', 'open', 'EINVAL').code, 'EINVAL');
+  assert.is(fromFsError(errno('EBADF'), '/w', 'open', 'EINVAL').code, 'EINVAL');
+  assert.is(fromFsError(errno('EACCES'), '/w', 'open', 'EINVAL').code, 'EACCES', 'a known errno wins over the fallback');
   assert.is(fromFsError('a string', '/w', 'open').code, 'EIO');
+});
+
+test('new codes are appended to WAL_ERROR_CODES: an index crosses threads, so old indexes keep their meaning', () => {
+  assert.equal(WAL_ERROR_CODES.slice(0, 13), ['EINVAL', 'EFSYNC', 'ENOSPC', 'EIO', 'ECLOSED', 'ELOCKED', 'ECORRUPT', 'EWORKER', 'EBACKPRESSURE', 'ETIMEDOUT', 'ENOENT', 'EABORTED', 'ESHIP']);
+  for (const c of ['EISDIR', 'ENOTDIR', 'EACCES', 'EROFS', 'EDQUOT', 'EMFILE'] as const) assert.ok(WAL_ERROR_CODES.includes(c), c);
+});
+
+test('isNoSpace: ENOSPC and EDQUOT, from Node or as a WalError', () => {
+  assert.ok(isNoSpace(errno('ENOSPC')));
+  assert.ok(isNoSpace(new WalError('EDQUOT', 'x')));
+  assert.not.ok(isNoSpace(errno('EIO')));
+  assert.not.ok(isNoSpace(undefined));
 });
 
 test('fromFsError passes a WalError through unchanged', () => {

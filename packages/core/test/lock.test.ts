@@ -2,13 +2,15 @@
 // (a test process, not a library user's main thread).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PathLock, withLock } from '../src/lock/lock.js';
-import { stampedPid, OWNER_STAMP } from '../src/lock/lock-owner.js';
+import { stampedPid, OWNER_STAMP, MS_TAG, msStamp } from '../src/lock/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
 const STALE_MS = 2000;
@@ -18,19 +20,26 @@ function ageLockDir(path: string): void {
   utimesSync(`${path}.lock`, old, old);
 }
 
+/** Another process's takeover, by hand: its lock replaces ours (a new file, so a new inode). */
+function replaceLock(path: string): void {
+  rmSync(`${path}.lock`, { recursive: true });
+  writeFileSync(`${path}.lock`, '');
+}
+
 test('acquire creates {path}.lock, release removes it', async () => {
   const path = join(tmpDir(), 'wal.jsonl');
   const lock = new PathLock(path, 10_000, 1000);
   assert.not.ok(lock.held);
   await lock.acquire();
   assert.ok(lock.held);
-  assert.ok(statSync(`${path}.lock`).isDirectory());
+  assert.ok(statSync(`${path}.lock`).isFile(), 'the lock is a file (lock-file.ts)');
   assert.ok(lock.stillOurs());
   assert.is(lock.waits, 0);
   lock.release();
   assert.not.ok(lock.held);
   assert.not.ok(existsSync(`${path}.lock`));
   assert.not.ok(lock.stillOurs());
+  assert.equal(readdirSync(dirname(path)), [], 'no temp name is left');
   lock.release(); // idempotent
 });
 
@@ -105,8 +114,7 @@ test('stillOurs() is false once the lock dir was removed and re-created (a takeo
   const path = join(tmpDir(), 'wal.jsonl');
   const a = new PathLock(path, STALE_MS, 1000);
   await a.acquire();
-  rmdirSync(`${path}.lock`);
-  mkdirSync(`${path}.lock`);
+  replaceLock(path);
   assert.not.ok(a.stillOurs());
   a.release();
   assert.ok(existsSync(`${path}.lock`), "release after a takeover must not delete the other holder's lock dir");
@@ -117,7 +125,7 @@ test('stillOurs() is false once the lock dir is gone', async () => {
   const path = join(tmpDir(), 'wal.jsonl');
   const a = new PathLock(path, STALE_MS, 1000);
   await a.acquire();
-  rmdirSync(`${path}.lock`);
+  rmSync(`${path}.lock`);
   assert.not.ok(a.stillOurs());
   a.release(); // must not throw
   assert.not.ok(existsSync(`${path}.lock`));
@@ -161,10 +169,9 @@ test('a late compromise report from an earlier acquisition does not mark the cur
   await a.acquire();
   const firstDone = Date.now();
   // Another process takes over and goes away; a gives up its claim and acquires again.
-  rmdirSync(`${path}.lock`);
-  mkdirSync(`${path}.lock`);
+  replaceLock(path);
   a.release();
-  rmdirSync(`${path}.lock`);
+  rmSync(`${path}.lock`);
   // proper-lockfile stamps a new lock with the next whole second (+5 ms) and recognises its own
   // lock by that mtime alone: acquire again only once that second has passed, so the two
   // acquisitions carry different stamps, as any real takeover (>= stale later) guarantees.
@@ -221,7 +228,7 @@ function holdInChild(path: string): Promise<ReturnType<typeof spawn>> {
   }), 'the child to take the lock');
 }
 
-test('the lock directory is stamped with its holder: this pid, on this host', async () => {
+test('the lock is stamped with its holder: this pid, on this host', async () => {
   const path = join(tmpDir(), 'wal.jsonl');
   const lock = new PathLock(path, 10_000, 1000);
   await lock.acquire();
@@ -232,6 +239,13 @@ test('the lock directory is stamped with its holder: this pid, on this host', as
   const theirs = ours + 1 / 2 ** 16 < 1 ? ours + 1 / 2 ** 16 : ours - 1 / 2 ** 16;
   assert.is(stampedPid((4242 + ours) * 1000), 4242);
   assert.is(stampedPid((4242 + theirs) * 1000), -1, 'a stamp from another host or pid namespace names nobody');
+  // Deno stamps to the millisecond (its utimes truncates): the same host in whole ms.
+  assert.is(stampedPid(4242 * 1000 + MS_TAG), 4242, "a Deno process's stamp of this host names its pid");
+  assert.is(stampedPid(4242 * 1000 + (MS_TAG % 999) + 1), -1, 'a millisecond stamp of another host names nobody');
+  // What Deno stores is the stamp truncated to the millisecond: it must decode for every pid.
+  const wrong: number[] = [];
+  for (let pid = 2; pid < 4_000_000; pid += 331) if (stampedPid(Math.trunc(msStamp(pid) * 1000)) !== pid) wrong.push(pid);
+  assert.equal(wrong.slice(0, 5), [], `${wrong.length} pids whose truncated stamp names someone else`);
 });
 
 test('a lock whose holder was SIGKILLed is taken over at once, long before it is stale', async () => {
@@ -279,6 +293,38 @@ test('a live holder in another process is not taken over before it is stale', as
     await once(child, 'close');
   }
   assert.is(child.exitCode, 0, 'the holder still held its lock');
+});
+
+test('a lock directory made by an older threadwal is respected while fresh and removed once stale', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  mkdirSync(`${path}.lock`);
+  const b = new PathLock(path, STALE_MS, 150);
+  assert.is((await walErrorOf(() => b.acquire())).code, 'ELOCKED', 'a fresh directory lock is held');
+  ageLockDir(path);
+  await b.acquire();
+  assert.ok(statSync(`${path}.lock`).isFile());
+  b.release();
+  assert.not.ok(existsSync(`${path}.lock`));
+});
+
+test('on a filesystem without hard links (link fails EPERM) the lock is created directly, still stamped', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const cjs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const real = cjs.linkSync;
+  cjs.linkSync = () => { throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }); };
+  syncBuiltinESMExports();
+  try {
+    const a = new PathLock(path, STALE_MS, 1000);
+    await a.acquire();
+    assert.ok(statSync(`${path}.lock`).isFile());
+    assert.is(stampedPid(statSync(`${path}.lock`).atimeMs), process.pid);
+    assert.not.ok(new PathLock(path, STALE_MS, 1000).tryAcquireSync(), 'still exclusive');
+    a.release();
+    assert.equal(readdirSync(dirname(path)), []);
+  } finally {
+    cjs.linkSync = real;
+    syncBuiltinESMExports();
+  }
 });
 
 test('withLock holds the lock while fn runs and releases it after, even when fn throws', async () => {

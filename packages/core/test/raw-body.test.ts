@@ -56,11 +56,19 @@ test('every buffer size: -1 without room (nothing written past the end), else th
   }
 });
 
-test('EINVAL: not one JSON value by its first and last character, a raw line break, empty, not a string', () => {
+test('EINVAL: not one JSON value, a raw line break, empty, not a string', () => {
   for (const bad of ['', '{', '{"a":1', '"a":1}', '[1,2', '"x', 'undefined', 'NaN', '01', '{"a":\n1}', '{"a":"\r"}', 'abc']) {
     assert.is(codeOf(() => encodeRawBody(HEAD, bad, MAX)), 'EINVAL', JSON.stringify(bad));
   }
   assert.is(codeOf(() => encodeRawBody(HEAD, 5 as unknown as string, MAX)), 'EINVAL');
+});
+
+test('EINVAL: text that starts and ends like one JSON value but is not one (issue 22: it was acknowledged, then unreadable)', () => {
+  for (const bad of ['{"a":1,}', '[1,,2]', '{"a":1}{"b":2}', '"abc\\"', '{"a":tru}', '{"msg":"a\u0001b"}', '[1]]']) {
+    assert.is(codeOf(() => encodeRawBody(HEAD, bad, MAX)), 'EINVAL', JSON.stringify(bad));
+  }
+  // Whitespace around the value is JSON, and kept as given.
+  assert.is(encodeRawBody(HEAD, ' {"a":1} ', MAX), `"ts":5,"type":"info","job_id":"j-1","output": {"a":1} }\n`);
 });
 
 test('EINVAL: an event that also has an output, a bad head, or a body over maxEventBytes', () => {

@@ -3,7 +3,7 @@
 // loading proper-lockfile is fine in a test process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, appendFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, appendFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
@@ -272,6 +272,10 @@ test('options validation: EINVAL naming the field, before anything is created', 
     ['rotate.maxRotations', { rotate: { maxSizeBytes: 100, maxRotations: -1 } }],
     ['rotate.maxRotations', { rotate: { maxSizeBytes: 100 } }],
     ['faultInjection', { faultInjection: 42 }],
+    ['mode', { mode: 0o1000 }],
+    ['mode', { mode: -1 }],
+    ['mode', { mode: '0600' }],
+    ['mode', { mode: 0o600 + 0.5 }],
   ];
   for (const [i, [field, options]] of cases.entries()) {
     const sub = join(dir, `case-${i}`);
@@ -291,13 +295,16 @@ test('EINVAL for a path that is not a non-empty string', async () => {
   }
 });
 
-test('EIO when the path is a directory; the failed start is forgotten', async () => {
+test('EISDIR when the path is a directory, refused before a lock or .meta is made', async () => {
   const dir = tmpDir();
   const path = join(dir, 'wal.jsonl');
   mkdirSync(path);
-  const err = await walErrorOf(() => openWriter(path));
-  assert.is(err.code, 'EIO');
-  assert.instance(err, WalError);
+  for (const lock of ['batch', 'exclusive'] as const) {
+    const err = await walErrorOf(() => openWriter(path, { lock }));
+    assert.is(err.code, 'EISDIR');
+    assert.instance(err, WalError);
+    assert.equal(readdirSync(dir), ['wal.jsonl']);
+  }
 });
 
 // ---- sharing ------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ export interface RetentionResult {
   overBudget: boolean;
   /** The seq the next event will get; recorded in `{path}.meta` before anything was deleted. */
   nextSeq: number;
+  /** Temp files that killed processes left beside the log (cleanup's, compress's, `.meta`'s, the lock's), removed first. */
+  sweptTemps: number;
 }
 
 export interface CompressOptions extends LockOptions {
@@ -80,8 +82,15 @@ export interface CompressResult {
   ratio: number;
   /** Plain MB (10^6 bytes) compressed per second of the job. */
   mbPerSec: number;
-  /** Temp files of crashed cleanups/compressions removed. */
+  /** Temp files that killed processes left beside the log (cleanup's, compress's, `.meta`'s, the lock's), removed first. */
   sweptTemps: number;
+  /**
+   * Plain segments left as they were because there was no room for their compressed copy
+   * (ENOSPC, EDQUOT), after every other segment was tried (each one compressed frees space).
+   * 0 normally; when nothing at all could be compressed for lack of space, compress rejects
+   * with ENOSPC instead.
+   */
+  noSpaceSegments: number;
 }
 
 /** What rotate did. */
@@ -101,6 +110,8 @@ export interface RotateResult {
   tornBytes: number;
   /** Rotated files deleted to keep at most maxRotations (with maxRotations 0, the active file counts). */
   droppedSegments: number;
+  /** Temp files that killed processes left beside the log (cleanup's, compress's, `.meta`'s, the lock's), removed first. */
+  sweptTemps: number;
   /** Set when options.retention was given. */
   retention?: RetentionResult;
   /** Set when options.compress was given. */
@@ -118,10 +129,12 @@ export interface CleanupOptions extends LockOptions {
   now?: number | undefined;
 }
 
-/** Where a line that does not parse was found. */
+/** Where a line that is not a record was found. */
 export interface BadLine {
   file: string;
   offset: number;
+  /** Set when the line carries a crc32c field that does not match (it may well parse): the stored and the computed value, 8 hex digits each. */
+  checksum?: { expected: string; actual: string };
 }
 
 /** What cleanup did. */
@@ -137,8 +150,15 @@ export interface CleanupResult {
   /** Lines that did not parse among those cleanup judged: kept in place, reported here (at most 100). */
   badLines: BadLine[];
   badLineCount: number;
-  /** Temp files of crashed cleanups that were removed. */
+  /** Temp files that killed processes left beside the log (cleanup's, compress's, `.meta`'s, the lock's), removed first. */
   sweptTemps: number;
+  /**
+   * Segments whose old events stayed because there was no room to write their rewritten copy
+   * (ENOSPC, EDQUOT). Whole old segments are deleted all the same (that needs no space), and
+   * cleanup tries once more in the room they freed; 0 normally. When it could remove nothing
+   * at all for lack of space, cleanup rejects with ENOSPC instead.
+   */
+  noSpaceSegments: number;
   /** Total segment bytes before and after. */
   bytesBefore: number;
   bytesAfter: number;
@@ -216,4 +236,12 @@ export interface ReadOptions {
   cursor?: string | undefined;
   /** Attach each record's stored line text (without `\n`) as `record[RECORD_LINE]` where it is exactly the record (no checksum field). Default false. */
   keepLines?: boolean | undefined;
+  /**
+   * Hand out the stored lines without parsing them: `true` yields `{ seq, line }` (the line's
+   * bytes without `\n`), `'chunks'` yields runs of consecutive lines (`{ firstSeq, lastSeq,
+   * count, data, ends, file, offset }`, data = whole lines each ending in `\n`). Lines are
+   * checked by shape, UTF-8, NUL bytes and checksum, not by JSON.parse (see docs/API.md).
+   * Default false.
+   */
+  raw?: boolean | 'chunks' | undefined;
 }

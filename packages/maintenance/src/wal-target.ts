@@ -3,7 +3,7 @@
 // beside the real file), missing means missing (ENOENT), and nothing that is not a regular
 // file is ever opened (a FIFO would block a reader forever, a device is never a log).
 import { statSync, type Stats } from 'node:fs';
-import { WalError, metaPath, resolveWalPath, rotatedIndexes, segmentPath, walExists } from '@threadwal/core';
+import { WalError, checkRuntime, type RuntimeNeeds, metaPath, resolveWalPath, rotatedIndexes, segmentPath, walExists } from '@threadwal/core';
 import { checkPath } from './options.js';
 
 /** What a non-regular file is, for an error message. */
@@ -34,10 +34,14 @@ export function notRegular(p: string, path: string, st: Stats): WalError {
 /**
  * The resolved path of the WAL `path`. Throws WalError EINVAL for a bad path or a part of
  * the log that is not a regular file, and ENOENT when no part of it exists (no active
- * file, no rotated segment, no `.meta`) unless `allowMissing`.
+ * file, no rotated segment, no `.meta`) unless `allowMissing`; ERUNTIME when the runtime
+ * cannot do the call (see core's util/runtime.ts).
  */
-export function walTarget(path: unknown, opts: { allowMissing?: boolean } = {}): string {
-  const abs = resolveWalPath(checkPath(path));
+export function walTarget(path: unknown, opts: { allowMissing?: boolean; what?: string; needs?: RuntimeNeeds } = {}): string {
+  const named = checkPath(path);
+  // Deno without the permissions (or a runtime too old): ERUNTIME here, before any job starts.
+  checkRuntime(named, opts.what ?? 'this call', opts.needs);
+  const abs = resolveWalPath(named);
   if (!opts.allowMissing && !walExists(abs)) {
     throw new WalError('ENOENT', `no WAL at ${String(path)}: no such file, rotated segment or .meta`, { path: abs });
   }

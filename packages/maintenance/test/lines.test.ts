@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BadRun } from '../src/read/lines.js';
+import { BadRun, badLineMessage } from '../src/read/lines.js';
 import { peekTs } from '@threadwal/core';
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -17,34 +17,18 @@ test('peekTs returns -1 for other shapes', () => {
   }
 });
 
-test('BadRun: nothing held means the torn tail is only the fragment', () => {
+test('BadRun: the first line of a run and why it is bad', () => {
   const r = new BadRun();
-  assert.equal(r.atEnd(100), { corrupt: 0, tornStart: 100 });
-});
-
-test('BadRun: a bad last line is torn; NUL lines before it are torn too', () => {
-  const r = new BadRun();
-  r.add(10, 20, true);
-  r.add(20, 30, true);
-  r.add(30, 40, false);
-  assert.equal(r.atEnd(40), { corrupt: 0, tornStart: 10 });
-});
-
-test('BadRun: a bad line without NUL before the last one is corruption, the rest torn', () => {
-  const r = new BadRun();
-  r.add(10, 20, false);
-  r.add(20, 30, true);
-  r.add(30, 40, false);
-  assert.equal(r.atEnd(40), { corrupt: 1, tornStart: 20 });
-});
-
-test('BadRun: clear forgets everything', () => {
-  const r = new BadRun();
-  r.add(10, 20, false);
-  r.add(20, 30, false);
+  r.add(10, { checksum: { expected: '00000001', actual: '00000002' } });
+  r.add(20);
+  assert.equal([r.first, r.count, r.why], [10, 2, { checksum: { expected: '00000001', actual: '00000002' } }]);
   r.clear();
-  assert.is(r.count, 0);
-  assert.equal(r.atEnd(50), { corrupt: 0, tornStart: 50 });
+  assert.equal([r.first, r.count, r.why], [-1, 0, undefined]);
+});
+
+test('badLineMessage: a checksum mismatch says so, with both values; anything else does not parse', () => {
+  assert.is(badLineMessage('/w', 5, { checksum: { expected: 'aaaaaaaa', actual: 'bbbbbbbb' } }), 'checksum mismatch at /w:5 (crc32c expected aaaaaaaa, actual bbbbbbbb)');
+  assert.is(badLineMessage('/w', 5, undefined), 'line does not parse at /w:5');
 });
 
 test.run();

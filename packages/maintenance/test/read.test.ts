@@ -70,21 +70,26 @@ test('a torn tail of the active file is not yielded and not an error', async () 
   assert.is(r.tornBytes, torn.length);
 });
 
-test('a bad last line and NUL lines before it are torn; a bad line without NUL before them is corruption', async () => {
+test('a zero-filled hole and the lines after it whose seqs skip are the torn tail: not yielded, not an error (issue 22)', async () => {
   const path = tempWal();
-  const nul = `{"seq":5,"ts":${TS},"type":"x","job_id":"\0\0"}\n`;
-  writeFileSync(path, lines(0, 5, ts) + nul + 'half}\n');
+  const tail = Buffer.concat([Buffer.alloc(600), Buffer.from('ob_id":"j"}\n' + lines(7, 2, ts))]);
+  writeFileSync(path, Buffer.concat([Buffer.from(lines(0, 5, ts)), tail]));
   const r = readWal(path);
   const got: number[] = [];
   for await (const rec of r) got.push(rec.seq);
   assert.equal(got, range(0, 5));
-  assert.is(r.tornBytes, nul.length + 6);
+  assert.is(r.tornBytes, tail.length);
+});
 
-  const path2 = tempWal();
-  writeFileSync(path2, lines(0, 5, ts) + 'garbage\n' + 'half}\n');
-  const err = (await expectCode(seqs(path2), 'ECORRUPT')) as WalError;
-  assert.is(err.file, path2);
+test('a whole last line without NUL that does not parse is corruption, not a torn tail: the writer wrote it (issue 22)', async () => {
+  const path = tempWal();
+  writeFileSync(path, lines(0, 5, ts) + 'garbage\n' + 'half}\n');
+  const err = (await expectCode(seqs(path), 'ECORRUPT')) as WalError;
+  assert.is(err.file, path);
   assert.is(err.offset, lines(0, 5, ts).length);
+  const path2 = tempWal();
+  writeFileSync(path2, lines(0, 5, ts) + `{"seq":5,"ts":${TS},"type":"x","job_id":"j","output":{"a":1,}}\n`);
+  assert.is(((await expectCode(seqs(path2), 'ECORRUPT')) as WalError).offset, lines(0, 5, ts).length);
 });
 
 test('corruption in the middle raises ECORRUPT with file and byte offset', async () => {
@@ -134,14 +139,15 @@ test('a line with invalid UTF-8 is a bad line, as verify says, not a record deco
   assert.equal(all, [0, 1, 3, 4]);
   assert.is(r.skipped, 1);
 
-  // As the active file's last line it is a torn tail, as verify counts it.
+  // As the active file's last line it is still a bad line (a whole line: never torn), as verify counts it.
   const last = tempWal();
   writeFileSync(last, Buffer.concat([Buffer.from(a), bad]));
-  const rl = readWal(last);
+  const rl = readWal(last, { onCorrupt: 'skip' });
   const seen: number[] = [];
   for await (const rec of rl) seen.push(rec.seq);
   assert.equal(seen, [0, 1]);
-  assert.is(rl.tornBytes, bad.length);
+  assert.is(rl.skipped, 1);
+  assert.is(rl.tornBytes, 0);
 });
 
 test('a segment that cannot be read rejects with WalError EIO naming it, never a raw fs error', async () => {
@@ -228,9 +234,9 @@ test('follow: waits for the file to appear, and for a half-written line to be co
   assert.equal(await reading, [0, 1, 2]);
 });
 
-test('follow: a torn last line is cut and rewritten by the next writer; the reader sees only the new one', async () => {
+test('follow: a torn tail (a zeroed block, then a line skipping seqs) is cut and rewritten by the next writer; the reader sees only the new lines', async () => {
   const path = tempWal();
-  writeFileSync(path, lines(0, 3, ts) + 'torn by a crash}\n');
+  writeFileSync(path, Buffer.concat([Buffer.from(lines(0, 3, ts)), Buffer.alloc(600), Buffer.from('b_id":"j"}\n' + lines(5, 1, ts))]));
   const ac = new AbortController();
   const reading = collect(readWal(path, { follow: true, signal: ac.signal, pollMs: 10 }), ac, 5);
   await new Promise((r) => setTimeout(r, 50));

@@ -11,7 +11,7 @@ const meta = (path: string): number => (JSON.parse(readFileSync(`${path}.meta`, 
 test('absent log: a no-op like the seed\'s rotate (missingok), nothing created', async () => {
   const path = tempWal();
   const r = await rotate(path, 0, 3);
-  assert.equal(r, { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0 });
+  assert.equal(r, { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 });
   assert.not.ok(existsSync(path));
   assert.not.ok(existsSync(`${path}.1`));
   assert.not.ok(existsSync(`${path}.lock`));
@@ -49,7 +49,7 @@ test('reached maxSizeBytes: moved to .1, fresh empty active, next seq in .meta',
   const content = lines(0, 5, () => TS);
   writeFileSync(path, content);
   const r = await rotate(path, content.length, 3);
-  assert.equal(r, { rotated: true, size: content.length, nextSeq: 5, tornBytes: 0, droppedSegments: 0 });
+  assert.equal(r, { rotated: true, size: content.length, nextSeq: 5, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 });
   assert.is(readFileSync(`${path}.1`, 'utf8'), content);
   assert.is(statSync(path).size, 0);
   assert.is(meta(path), 5);
@@ -73,7 +73,7 @@ test('maxRotations 0 drops the active events; seq continues via .meta', async ()
   const path = tempWal();
   writeFileSync(path, lines(0, 7, () => TS));
   const r = await rotate(path, 1, 0);
-  assert.equal(r, { rotated: true, size: r.size, nextSeq: 7, tornBytes: 0, droppedSegments: 1 });
+  assert.equal(r, { rotated: true, size: r.size, nextSeq: 7, tornBytes: 0, droppedSegments: 1, sweptTemps: 0 });
   assert.not.ok(existsSync(`${path}.1`));
   assert.is(statSync(path).size, 0);
   const wal = await openWal(path);

@@ -2,6 +2,7 @@
 // 'unreachable'; bad credentials fail at once with 'auth'); after that the client itself
 // reconnects forever, with the same capped, jittered backoff between attempts.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { safeServers } from './redact.js';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedShipOptions } from './options.js';
@@ -43,9 +44,9 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
       return nc;
     } catch (err) {
       onError(err);
-      if (isAuthError(err)) throw new ShipError('auth', `authorization failed at ${o.servers.join(', ')}: ${(err as Error).message}`, { cause: err });
+      if (isAuthError(err)) throw new ShipError('auth', `authorization failed at ${safeServers(o.servers)}: ${(err as Error).message}`, { cause: err });
       if (Date.now() - started >= o.connectTimeoutMs) {
-        throw new ShipError('unreachable', `cannot reach a NATS server at ${o.servers.join(', ')} (${(err as Error).message})`, { cause: err });
+        throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(o.servers)} (${(err as Error).message})`, { cause: err });
       }
       await sleep(Math.min(backoff.next(), Math.max(1, o.connectTimeoutMs - (Date.now() - started))), signal);
     }

@@ -14,8 +14,22 @@ export interface ShipOptions {
   subject: string;
   /** Names the checkpoint (`{wal}.ship/<name>.json`) and the connection. Default 'ship'. */
   name?: string | undefined;
-  /** Most publishes awaiting their ack. Default 1024. */
+  /**
+   * How many stored lines one message carries: `maxEvents` lines and `maxBytes` bytes at most
+   * (never above the server's max_payload, nor the stream's max_msg_size). Default
+   * { maxEvents: 16384, maxBytes: 1 MiB }. `{ maxEvents: 1 }` (or `false`) publishes one event per
+   * message, as the line without `\n` (for consumers that route events by subject).
+   */
+  batch?: BatchOptions | false | undefined;
+  /** One event per message (batch.maxEvents 1): most publishes awaiting their ack. Default 1024. */
   window?: number | undefined;
+  /**
+   * How long after its ack the server may still lose an event (nats-server 2.9 fsyncs stream
+   * files every 2 minutes; a power cut loses what it had not): the committed cursor, and so
+   * retention's untilCommitted, passes an event only this long after its ack. 0 for a server
+   * that syncs every write (2.10+ `sync_interval: always`). Default 120000.
+   */
+  serverSyncIntervalMs?: number | undefined;
   /** Create the stream when it is missing (file storage, subjects [subject]). Default false. */
   createStream?: boolean | undefined;
   /** Replicas of a stream created by createStream. Default 1. */
@@ -54,8 +68,22 @@ export interface ShipOptions {
   onWarning?: ((message: string) => void) | undefined;
 }
 
-export interface ResolvedShipOptions extends Required<Pick<ShipOptions, 'stream' | 'subject' | 'name' | 'window' | 'createStream' | 'replicas' | 'duplicateWindowMs' | 'once' | 'timeoutMs' | 'connectTimeoutMs' | 'checkpointEveryMs' | 'pollMs' | 'pingIntervalMs'>> {
+/** ShipOptions.batch. */
+export interface BatchOptions {
+  /** Lines per message at most. Default 16384. */
+  maxEvents?: number | undefined;
+  /** Body bytes per message at most (clamped to what the server and the stream accept). Default 1 MiB. */
+  maxBytes?: number | undefined;
+}
+
+export const DEFAULT_BATCH_EVENTS = 16_384;
+export const DEFAULT_BATCH_BYTES = 1024 * 1024;
+
+export interface ResolvedShipOptions extends Required<Pick<ShipOptions, 'stream' | 'subject' | 'name' | 'window' | 'createStream' | 'replicas' | 'duplicateWindowMs' | 'once' | 'timeoutMs' | 'connectTimeoutMs' | 'checkpointEveryMs' | 'pollMs' | 'pingIntervalMs' | 'serverSyncIntervalMs'>> {
   servers: string[];
+  /** Lines per message; 1: one event per message (the line without `\n`, pipelined up to `window`). */
+  batchEvents: number;
+  batchBytes: number;
   backoff: BackoffOptions;
   checkpoint: Checkpoint | undefined;
   cursor: string | false;
@@ -90,10 +118,15 @@ export function resolveShipOptions(o: ShipOptions): ResolvedShipOptions {
   if (o.cursor !== undefined && o.cursor !== false && (typeof o.cursor !== 'string' || !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(o.cursor))) throw bad(`options.cursor must be a cursor name or false, got ${String(o.cursor)}`);
   for (const k of ['createStream', 'once'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(`options.${k} must be a boolean`);
   const replicas = posInt(o.replicas, 'replicas', 1);
+  if (o.batch !== undefined && o.batch !== false && (typeof o.batch !== 'object' || o.batch === null)) throw bad('options.batch must be { maxEvents, maxBytes } or false');
+  const batch = o.batch === false ? { maxEvents: 1 } : o.batch ?? {};
   if (replicas > 5) throw bad('options.replicas must be at most 5');
   return {
     servers, stream: o.stream, subject: o.subject, name,
     window: posInt(o.window, 'window', 1024),
+    batchEvents: posInt(batch.maxEvents, 'batch.maxEvents', DEFAULT_BATCH_EVENTS),
+    batchBytes: posInt(batch.maxBytes, 'batch.maxBytes', DEFAULT_BATCH_BYTES, 256),
+    serverSyncIntervalMs: posInt(o.serverSyncIntervalMs, 'serverSyncIntervalMs', 120_000, 0),
     createStream: o.createStream ?? false,
     replicas,
     duplicateWindowMs: posInt(o.duplicateWindowMs, 'duplicateWindowMs', 120_000, 100),

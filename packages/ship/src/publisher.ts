@@ -1,5 +1,6 @@
-// Pipelined JetStream publishes without a promise, a timer and a request object per event:
-// each publish is a plain PUB whose reply subject is `<inbox>.<walSeq>`, and one
+// Pipelined JetStream publishes without a promise, a timer and a request object per message:
+// each publish is a plain PUB whose reply subject is `<inbox>.<key>` (the stream seq the
+// message is meant for), and one
 // subscription on `<inbox>.*` takes every PubAck. (js.publish() is nc.request() per message;
 // measured here at 1/6 or less of this.) A fresh inbox per epoch, so a late ack of an
 // earlier epoch can never settle an entry of this one. Outstanding publishes fail when the
@@ -17,8 +18,8 @@ export type Settle = (err: unknown, ack: PubAck | undefined) => void;
 
 export class PublishTimeout extends Error {
   override readonly name = 'TimeoutError';
-  constructor(seq: number, ms: number) {
-    super(`no ack for WAL seq ${seq} within ${ms} ms`);
+  constructor(key: number, ms: number) {
+    super(`no ack for the message meant for stream seq ${key} within ${ms} ms`);
   }
 }
 
@@ -58,7 +59,7 @@ export class HeaderBlock {
 interface Held {
   data: Uint8Array | string;
   hdrs: MsgHdrs | HeaderBlock;
-  seq: number;
+  key: number;
 }
 
 export class AsyncPublisher {
@@ -86,11 +87,11 @@ export class AsyncPublisher {
     return this.#out.size;
   }
 
-  /** Queues a publish; it goes to the client at flush() or on the next macrotask, whichever is first. */
-  publish(data: Uint8Array | string, hdrs: MsgHdrs | HeaderBlock, seq: number, settle: Settle): void {
+  /** Queues a publish (`key` unique among the outstanding); it goes to the client at flush() or on the next macrotask, whichever is first. */
+  publish(data: Uint8Array | string, hdrs: MsgHdrs | HeaderBlock, key: number, settle: Settle): void {
     if (this.#closed) return settle(new Disconnected(), undefined);
-    this.#out.set(seq, { settle, sentAt: performance.now() });
-    this.#held.push({ data, hdrs, seq });
+    this.#out.set(key, { settle, sentAt: performance.now() });
+    this.#held.push({ data, hdrs, key });
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());
@@ -104,12 +105,12 @@ export class AsyncPublisher {
     if (held.length === 0) return;
     this.#held = [];
     for (const h of held) {
-      const o = this.#out.get(h.seq);
+      const o = this.#out.get(h.key);
       if (o === undefined) continue; // failed meanwhile (disconnect, timeout): never sent
       try {
-        this.#nc.publish(this.#subject, h.data, { reply: `${this.#prefix}.${h.seq}`, headers: h.hdrs as MsgHdrs });
+        this.#nc.publish(this.#subject, h.data, { reply: `${this.#prefix}.${h.key}`, headers: h.hdrs as MsgHdrs });
       } catch (err) {
-        this.#out.delete(h.seq);
+        this.#out.delete(h.key);
         o.settle(err, undefined);
       }
     }
@@ -132,10 +133,10 @@ export class AsyncPublisher {
   }
 
   #onReply(m: Msg): void {
-    const seq = Number(m.subject.slice(this.#prefix.length + 1));
-    const o = this.#out.get(seq);
+    const key = Number(m.subject.slice(this.#prefix.length + 1));
+    const o = this.#out.get(key);
     if (!o) return; // already timed out or failed
-    this.#out.delete(seq);
+    this.#out.delete(key);
     if (m.data.length === 0) {
       // A status message: 503 no responders (no stream bound yet, e.g. a restarting server).
       const code = m.headers?.code ?? 0;
@@ -154,8 +155,8 @@ export class AsyncPublisher {
   #checkTimeouts(): void {
     const first = this.#out.entries().next();
     if (first.done) return;
-    const [seq, o] = first.value;
+    const [key, o] = first.value;
     if (performance.now() - o.sentAt < this.#timeoutMs) return;
-    this.failAll(new PublishTimeout(seq, this.#timeoutMs));
+    this.failAll(new PublishTimeout(key, this.#timeoutMs));
   }
 }

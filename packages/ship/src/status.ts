@@ -13,6 +13,11 @@ export interface ShipStatus {
   ackedSeq: number;
   /** Last acked seq written to the checkpoint. */
   committedSeq: number;
+  /**
+   * Last WAL seq acknowledged at least serverSyncIntervalMs ago, so the server can no longer
+   * lose it; what the maintenance cursor (retention's untilCommitted) was last given.
+   */
+  durableSeq: number;
   /** Last WAL seq handed to the client. */
   publishedSeq: number;
   inFlight: number;
@@ -24,6 +29,8 @@ export interface ShipStatus {
   lagBytes: number;
   /** Events acknowledged by this run (duplicates included). */
   shipped: number;
+  /** Messages acknowledged by this run (one per event with batch.maxEvents 1). */
+  messages: number;
   shippedBytes: number;
   /** Acks that said `duplicate`: a retry the server deduplicated by Nats-Msg-Id. */
   duplicates: number;

@@ -2,12 +2,12 @@
 // and reconciling: reading the stream's last message to learn the next WAL seq to publish.
 // The stream is the truth; the local checkpoint only reports how far it is from it.
 import { JetStreamApiError, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { ShipError } from './errors.js';
+import { HDR_ID, HDR_LAST_SEQ, HDR_SEQ } from './message.js';
 import type { CheckpointState } from './checkpoint.js';
 
-export const HDR_SEQ = 'Threadwal-Seq';
-export const HDR_ID = 'Threadwal-Id';
+export { HDR_ID, HDR_LAST_SEQ, HDR_SEQ };
 
 export interface StreamSpec {
   stream: string;
@@ -18,12 +18,15 @@ export interface StreamSpec {
   duplicateWindowMs: number;
 }
 
-/** Where shipping resumes. `base` is undefined for an empty stream (the first event shipped sets it). */
+/** Where shipping resumes. */
 export interface Position {
+  /** WAL seq at stream seq 1, when known (an empty stream: the first message shipped sets it). */
   base: number | undefined;
-  /** The next WAL seq to publish; for an empty stream, the seq to read the WAL from. */
+  /** The stream holds nothing of ours: ship from wherever the WAL starts (at or after `next`). */
+  empty: boolean;
+  /** The next WAL seq to publish. */
   next: number;
-  /** The stream's last sequence. */
+  /** The stream's last sequence: the next message is published expecting it (the fence). */
   lastStreamSeq: number;
   /** The stream's max_msg_size (-1: none). */
   maxMsgSize: number;
@@ -73,48 +76,65 @@ async function infoOrCreate(jsm: JetStreamManager, spec: StreamSpec, walId: stri
   }
 }
 
+/** The WAL seqs a message of ours holds, from its headers; undefined when it is not one of this WAL's. */
+export function walSeqsOf(msg: { header?: MsgHdrs | undefined }, walId: string): { first: number; last: number } | undefined {
+  const h = msg.header;
+  if (h === undefined || h.get(HDR_ID) !== walId) return undefined;
+  const num = (t: string | undefined): number => (t !== undefined && /^\d{1,16}$/.test(t) ? Number(t) : NaN);
+  const first = num(h.get(HDR_SEQ));
+  const lastText = h.get(HDR_LAST_SEQ);
+  const last = lastText === '' ? first : num(lastText);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first) return undefined;
+  return { first, last };
+}
+
 /**
- * Reads the stream's state and last message and says where to resume. Throws ShipError for
- * what a retry cannot fix; anything else (timeouts, disconnects) is the caller's to retry.
+ * Reads the stream's state and last message and says where to resume: after the last WAL
+ * seq the last message holds (Threadwal-Last-Seq, or Threadwal-Seq for one event). Throws
+ * ShipError for what a retry cannot fix; anything else (timeouts, disconnects) is the
+ * caller's to retry.
  */
 export async function reconcile(jsm: JetStreamManager, spec: StreamSpec, walId: string, ckpt: CheckpointState | undefined): Promise<Position> {
-  const shipped = ckpt !== undefined && ckpt.ackedSeq >= 0 && ckpt.stream === spec.stream;
+  const ours = ckpt !== undefined && ckpt.stream === spec.stream;
+  const shipped = ours && ckpt.ackedSeq >= 0;
   const info = await infoOrCreate(jsm, spec, walId, !shipped);
   const subjects = info.config.subjects ?? [];
   if (!subjects.some((p) => subjectMatches(p, spec.subject))) {
     throw new ShipError('subject-unbound', `subject ${spec.subject} is not bound by stream ${spec.stream} (it binds ${subjects.join(', ') || 'nothing'})`);
   }
+  if (ours && ckpt.walId !== walId) throw new ShipError('wal-mismatch', `the checkpoint belongs to WAL ${ckpt.walId}, this WAL is ${walId}`);
   const maxMsgSize = info.config.max_msg_size ?? -1;
   const last = info.state.last_seq;
   if (last === 0) {
-    return { base: undefined, next: 0, lastStreamSeq: 0, maxMsgSize, serverLost: shipped };
+    return { base: undefined, empty: true, next: 0, lastStreamSeq: 0, maxMsgSize, serverLost: shipped };
   }
   const msg = await jsm.streams.getMessage(spec.stream, { seq: last });
-  let base: number;
+  let next: number;
   if (msg) {
-    const id = msg.header?.get(HDR_ID);
-    const seqText = msg.header?.get(HDR_SEQ) ?? '';
-    const seq = /^\d+$/.test(seqText) ? Number(seqText) : NaN;
-    if (id !== walId || !Number.isSafeInteger(seq) || msg.subject !== spec.subject) {
+    const seqs = walSeqsOf(msg, walId);
+    if (seqs === undefined || msg.subject !== spec.subject) {
+      const id = msg.header?.get(HDR_ID);
       throw new ShipError('foreign-writer', `stream ${spec.stream} seq ${last} is not an event of this WAL (${id ? `Threadwal-Id ${id}, subject ${msg.subject}` : `no Threadwal-Id, subject ${msg.subject}`}); a stream must hold one WAL's subject only`);
     }
-    base = seq - (last - 1);
-    if (base < 0) throw new ShipError('foreign-writer', `stream ${spec.stream} seq ${last} holds WAL seq ${seq}, which cannot be`, { seq });
-  } else if (ckpt && ckpt.walId === walId && ckpt.stream === spec.stream) {
-    base = ckpt.base; // the last message expired (max_age); the checkpoint remembers the mapping
+    next = seqs.last + 1;
+  } else if (ours && ckpt.streamSeq === last) {
+    next = ckpt.ackedSeq + 1; // the last message expired (max_age); the checkpoint remembers what it held
+  } else if (ours && ckpt.streamSeq === undefined && ckpt.base >= 0) {
+    next = ckpt.base + last; // a checkpoint from before batches: one event per message
   } else {
-    throw new ShipError('rejected', `stream ${spec.stream}: its last message (seq ${last}) is gone and no checkpoint says which WAL seq it held`);
+    throw new ShipError('rejected', `stream ${spec.stream}: its last message (seq ${last}) is gone and no checkpoint says which WAL seqs it held`);
   }
-  const next = base + last;
-  if (ckpt && ckpt.walId !== walId && ckpt.stream === spec.stream) {
-    throw new ShipError('wal-mismatch', `the checkpoint belongs to WAL ${ckpt.walId}, this WAL is ${walId}`);
+  let base = ours && ckpt.base >= 0 ? ckpt.base : undefined;
+  if (base === undefined && info.state.first_seq === 1) {
+    const one = last === 1 ? msg : await jsm.streams.getMessage(spec.stream, { seq: 1 });
+    base = one ? walSeqsOf(one, walId)?.first : undefined;
   }
-  return { base, next, lastStreamSeq: last, maxMsgSize, serverLost: ckpt !== undefined && ckpt.stream === spec.stream && ckpt.ackedSeq >= next };
+  return { base, empty: false, next, lastStreamSeq: last, maxMsgSize, serverLost: shipped && ckpt.ackedSeq >= next };
 }
 
 export type Verdict = 'reconcile' | 'transient' | ShipError;
 
-/** What a failed publish means. `seq` names the event for a fatal verdict. */
+/** What a failed publish means. `seq` names the (first) event of the message for a fatal verdict. */
 export function classifyPublishError(err: unknown, seq: number, spec: StreamSpec): Verdict {
   if (err instanceof ShipError) return err;
   const code = apiCode(err);

@@ -38,6 +38,11 @@ test('ship --help shows its usage; missing required options are a usage error (e
   assert.is(h.code, 0);
   assert.match(h.stdout, 'Usage: threadwal ship');
   assert.match(h.stdout, '--create-stream');
+  assert.match(h.stdout, '--batch-events');
+  assert.match(h.stdout, '--server-sync-interval');
+  const rh = await run(['ship-read', '--help']);
+  assert.is(rh.code, 0);
+  assert.match(rh.stdout, 'Usage: threadwal ship-read');
   const top = await run(['--help']);
   assert.match(top.stdout, /^ {2}ship /m);
   const path = join(tmpDir(), 'app.wal');
@@ -58,11 +63,36 @@ if (!avail.ok) {
     const s = JSON.parse(r.stdout) as { ackedSeq: number; shipped: number; lagEvents: number; state: string };
     assert.equal([s.ackedSeq, s.shipped, s.lagEvents, s.state], [499, 500, 0, 'stopped']);
     const c = await checkStream(server.url, 'CLI1', path);
-    assert.is(c.streamMessages, 500);
+    assert.is(c.streamEvents, 500);
     assert.is(c.firstProblem, null);
     const again = await run(['ship', path, '--server', server.url, '--stream', 'CLI1', '--subject', 'tw.cli1', '--once']);
     assert.is(again.code, 0, again.stderr);
     assert.match(again.stdout, /^shipped 0 events to CLI1 \(tw\.cli1\); acked through seq 499, lag 0\n$/);
+  });
+
+  test('ship --batch-events / --batch-bytes; ship-read prints the events as JSONL (as cat does), --from-seq, --raw', async () => {
+    const path = join(tmpDir(), 'app.wal');
+    await appendEvents(path, 500);
+    const one = await run(['ship', path, '--server', server.url, '--stream', 'CLI3', '--subject', 'tw.cli3', '--create-stream', '--once', '--json', '--batch-events', '1']);
+    assert.is(one.code, 0, one.stderr);
+    const s1 = JSON.parse(one.stdout) as { shipped: number; messages: number };
+    assert.equal([s1.shipped, s1.messages], [500, 500]);
+    await appendEvents(path, 500, 500);
+    const batched = await run(['ship', path, '--server', server.url, '--stream', 'CLI3', '--subject', 'tw.cli3', '--once', '--json', '--batch-bytes', '8k']);
+    assert.is(batched.code, 0, batched.stderr);
+    const s2 = JSON.parse(batched.stdout) as { shipped: number; messages: number };
+    assert.is(s2.shipped, 500);
+    assert.ok(s2.messages > 4 && s2.messages < 50, `${s2.messages} messages of at most 8 KiB`);
+    const cat = await run(['cat', path]);
+    const back = await run(['ship-read', '--server', server.url, '--stream', 'CLI3']);
+    assert.is(back.code, 0, back.stderr);
+    assert.is(back.stdout, cat.stdout);
+    assert.is(back.stdout.split('\n').filter(Boolean).length, 1000);
+    const from = await run(['ship-read', '--server', server.url, '--stream', 'CLI3', '--from-seq', '990', '--raw']);
+    assert.equal(from.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq), [990, 991, 992, 993, 994, 995, 996, 997, 998, 999]);
+    const missing = await run(['ship-read', '--server', server.url, '--stream', 'NOSUCH']);
+    assert.is(missing.code, 1);
+    oneLine(missing.stderr, /stream NOSUCH not found/);
   });
 
   test('ship follows until SIGTERM, then drains, commits and exits 0', async () => {
@@ -70,9 +100,9 @@ if (!avail.ok) {
     await appendEvents(path, 100);
     let kill: (s: NodeJS.Signals) => void = () => undefined;
     const p = run(['ship', path, '--server', server.url, '--stream', 'CLI2', '--subject', 'tw.cli2', '--create-stream', '--json'], (k) => { kill = k; });
-    await until(async () => (await checkStream(server.url, 'CLI2', path).catch(() => ({ streamMessages: 0 }))).streamMessages === 100, 'the events to arrive', 30_000);
+    await until(async () => (await checkStream(server.url, 'CLI2', path).catch(() => ({ streamEvents: 0 }))).streamEvents === 100, 'the events to arrive', 30_000);
     await appendEvents(path, 50, 100);
-    await until(async () => (await checkStream(server.url, 'CLI2', path)).streamMessages === 150, 'the new events to follow', 30_000);
+    await until(async () => (await checkStream(server.url, "CLI2", path)).streamEvents === 150, 'the new events to follow', 30_000);
     kill('SIGTERM');
     const r = await p;
     assert.is(r.code, 0, r.stderr);

@@ -9,7 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { readWalId } from '@threadwal/core';
 import { ship } from '../src/index.js';
 import { natsAvailable, startCluster, type NatsServer } from '../src/testing.js';
-import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq } from './helpers.js';
+import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq, MODES } from './helpers.js';
 import { startProc, sigterm, sleep, prng } from './procs.js';
 
 const avail = natsAvailable();
@@ -46,7 +46,7 @@ if (!avail.ok) {
   console.log(`[ship] skipped: ${avail.reason}`);
   test('nats-server missing: skipped', () => {});
 } else {
-  test('3-node cluster, R3 stream, a node killed during shipping (the leader first): each seq once', async () => {
+  for (const mode of MODES) test(`${mode.name}: 3-node cluster, R3 stream, a node killed during shipping (the leader first): each seq once`, async () => {
     const dir = tmpDir();
     const nodes: NatsServer[] = await startCluster(dir);
     const rnd = prng(Number(process.env.SEED ?? Date.now() % 100000));
@@ -54,7 +54,7 @@ if (!avail.ok) {
     const path = join(dir, 'app.wal');
     const app = startProc('appender', [path, 'app', '1000']);
     await until(() => readWalId(path) !== undefined, 'the appender to open the WAL');
-    const shipper = ship(path, { servers: urls, stream: 'R3', subject: 'tw.r3', createStream: true, replicas: 3, window: 256, timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 }, connectTimeoutMs: 30_000 });
+    const shipper = ship(path, { servers: urls, stream: 'R3', subject: 'tw.r3', createStream: true, replicas: 3, window: 256, batch: mode.batch, timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 }, connectTimeoutMs: 30_000 });
     try {
       await until(() => shipper.status().ackedSeq > 200, 'the first acks from the cluster', 60_000);
       const KILLS = size(2, 6);
@@ -81,8 +81,8 @@ if (!avail.ok) {
       await until(() => replicasCaughtUp(urls.join(','), 'R3'), 'both followers to hold the whole stream', 60_000);
       const c = await checkStream(urls, 'R3', path);
       assert.equal(verdict(c), CLEAN);
-      assert.is(c.streamMessages, c.walEvents);
-      report('cluster-r3', { nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
+      assert.is(c.streamEvents, c.walEvents);
+      report(`cluster-r3 ${mode.name}`, { messages: final.messages, nodeKills: KILLS, killed: killed.join(','), events: c.walEvents, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
     } finally {
       app.child.kill('SIGKILL');
       await shipper.stop().catch(() => undefined);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readWalId } from '@threadwal/core';
 import { ship, type ShipStatus } from '../src/index.js';
 import { natsAvailable, startServer, type NatsServer } from '../src/testing.js';
-import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq } from './helpers.js';
+import { tmpDir, checkStream, report, size, verdict, CLEAN, until, lastWalSeq, MODES } from './helpers.js';
 import { startProc, startShipper, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
 
 const avail = natsAvailable();
@@ -22,14 +22,14 @@ if (!avail.ok) {
   console.log(`[ship] skipped: ${avail.reason}`);
   test('nats-server missing: skipped', () => {});
 } else {
-  test('SIGKILL + restart the server during shipping: backoff, the WAL keeps accepting, lag shows, then each seq once', async () => {
+  for (const mode of MODES) test(`${mode.name}: SIGKILL + restart the server during shipping: backoff, the WAL keeps accepting, lag shows, then each seq once`, async () => {
     const dir = tmpDir();
     const server = await startServer(dir);
     const rnd = prng(Number(process.env.SEED ?? Date.now() % 100000));
     const path = join(dir, 'app.wal');
     const app = await appender(path, 1000);
     const states: ShipStatus[] = [];
-    const shipper = ship(path, { servers: server.url, stream: 'SRV', subject: 'tw.srv', createStream: true, window: 256, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 500 }, onStatus: (s) => { states.push(s); if (process.env.SHIP_DEBUG) console.error(JSON.stringify(s)); } });
+    const shipper = ship(path, { servers: server.url, stream: 'SRV', subject: 'tw.srv', createStream: true, window: 256, batch: mode.batch, serverSyncIntervalMs: 0, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 500 }, onStatus: (s) => { states.push(s); if (process.env.SHIP_DEBUG) console.error(JSON.stringify(s)); } });
     const KILLS = size(3, 10);
     let maxLag = 0;
     let walGrewWhileDown = 0;
@@ -51,21 +51,21 @@ if (!avail.ok) {
     const c = await checkStream(server.url, 'SRV', path);
     await server.stop();
     assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamMessages, c.walEvents);
+    assert.is(c.streamEvents, c.walEvents);
     assert.is(walGrewWhileDown, KILLS, 'appends went on while the server was down');
     assert.ok(maxLag > 0, 'lag was visible while the server was down');
     assert.ok(states.some((s) => !s.connected), 'status showed the connection down');
     assert.ok(final.retries >= KILLS, `retried (${final.retries})`);
     assert.is(final.committedSeq, last, 'the checkpoint was committed on stop');
-    report('kill-server', { serverKills: KILLS, events: c.walEvents, maxLag, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
+    report(`kill-server ${mode.name}`, { messages: final.messages, serverKills: KILLS, events: c.walEvents, maxLag, retries: final.retries, reconnects: final.reconnects, duplicateAcks: final.duplicates, duplicates: c.duplicates, gaps: c.gaps });
   });
 
-  test('outages of the server and of the shipper longer than a 100 ms duplicate window: each seq once', async () => {
+  for (const mode of MODES) test(`${mode.name}: outages of the server and of the shipper longer than a 100 ms duplicate window: each seq once`, async () => {
     const dir = tmpDir();
     const server = await startServer(dir);
     const path = join(dir, 'app.wal');
     const app = await appender(path, 1000);
-    const opts = { path, servers: server.url, stream: 'WIN', subject: 'tw.win', createStream: true, duplicateWindowMs: 100, window: 512, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 300 } };
+    const opts = { path, servers: server.url, stream: 'WIN', subject: 'tw.win', createStream: true, duplicateWindowMs: 100, window: 512, timeoutMs: 1000, backoff: { initialMs: 50, maxMs: 300 }, batch: mode.batch };
     const ROUNDS = size(3, 10);
     let sh = startShipper(opts);
     for (let k = 0; k < ROUNDS; k++) {
@@ -87,8 +87,8 @@ if (!avail.ok) {
     const c = await checkStream(server.url, 'WIN', path);
     await server.stop();
     assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamMessages, c.walEvents);
-    report('outage-past-dup-window', { rounds: ROUNDS, shipperKills: ROUNDS, serverKills: ROUNDS, events: c.walEvents, duplicates: c.duplicates, gaps: c.gaps });
+    assert.is(c.streamEvents, c.walEvents);
+    report(`outage-past-dup-window ${mode.name}`, { rounds: ROUNDS, shipperKills: ROUNDS, serverKills: ROUNDS, events: c.walEvents, duplicates: c.duplicates, gaps: c.gaps });
   });
 }
 

@@ -1,13 +1,14 @@
 // SIGKILL the shipper at random moments while 4 appender processes write one WAL and
-// rotation runs; then two shippers at once past a 100 ms duplicate window. Every WAL seq
-// must be in the stream exactly once, in order, byte for byte.
+// rotation runs, batched and one event per message (two shippers at once are in
+// two-shippers.test.ts). Every WAL seq must be in the stream exactly once, in order, byte
+// for byte.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { rotate } from '@threadwal/maintenance';
 import { readWalId } from '@threadwal/core';
 import { natsAvailable, startServer, type NatsServer } from '../src/testing.js';
-import { tmpDir, checkStream, report, size, verdict, CLEAN, until } from './helpers.js';
+import { tmpDir, checkStream, report, size, verdict, CLEAN, until, MODES } from './helpers.js';
 import { startProc, startShipper, started, sigkill, sigterm, sleep, prng, type Proc } from './procs.js';
 
 const avail = natsAvailable();
@@ -51,11 +52,12 @@ if (!avail.ok) {
   console.log(`[ship] skipped: ${avail.reason}`);
   test('nats-server missing: skipped', () => {});
 } else {
-  test('SIGKILL the shipper >= 20 times while 4 processes append and rotation runs: each seq once, in order', async () => {
+  for (const mode of MODES) test(`${mode.name}: SIGKILL the shipper >= 20 times while 4 processes append and rotation runs: each seq once, in order`, async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 100000);
     const rnd = prng(seed);
     const path = join(tmpDir(), 'shared.wal');
-    const opts = { path, servers: server.url, stream: 'KILL', subject: 'tw.kill', createStream: true, window: 256 };
+    const stream = `KILL_${mode.name}`;
+    const opts = { path, servers: server.url, stream, subject: `tw.kill.${mode.name}`, createStream: true, window: 256, batch: mode.batch };
     const apps = await appenders(path, 4, 500);
     const rot = rotator(path, 400);
     const KILLS = size(20, 60);
@@ -74,35 +76,13 @@ if (!avail.ok) {
     await stopAll(apps);
     const last = await finalOnce(opts);
     lastAcked = last.ackedSeq!;
-    const c = await checkStream(server.url, 'KILL', path);
+    const c = await checkStream(server.url, stream, path);
     assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamMessages, c.walEvents);
+    assert.is(c.streamEvents, c.walEvents);
     assert.is(lastAcked, c.walEvents - 1);
     assert.ok(rotations > 0);
     assert.ok(last.shipped! < c.walEvents, 'the killed shippers shipped some of it: the kills landed mid-flight');
-    report('kill-shipper', { seed, kills, rotations, events: c.walEvents, streamMessages: c.streamMessages, duplicates: c.duplicates, gaps: c.gaps, shippedByFinalRun: last.shipped!, finalDuplicateAcks: last.duplicates! });
-  });
-
-  test('two shippers at once with a 100 ms duplicate window (the sequence fence alone): each seq once', async () => {
-    const path = join(tmpDir(), 'app.wal');
-    const opts = { path, servers: server.url, stream: 'TWO', subject: 'tw.two', createStream: true, duplicateWindowMs: 100, window: 64 };
-    const apps = await appenders(path, 1, 2000);
-    const a = startShipper({ ...opts, name: 'a' });
-    await sleep(300);
-    const b = startShipper({ ...opts, name: 'b' });
-    await sleep(size(3000, 15000));
-    await stopAll(apps);
-    await sleep(500);
-    const [ra, rb] = await Promise.all([sigterm(a), sigterm(b)]);
-    assert.is(ra.code, 0, a.err);
-    assert.is(rb.code, 0, b.err);
-    const sa = JSON.parse(a.out.trim()) as Record<string, number>;
-    const sb = JSON.parse(b.out.trim()) as Record<string, number>;
-    await finalOnce({ ...opts, name: 'a' });
-    const c = await checkStream(server.url, 'TWO', path);
-    assert.equal(verdict(c), CLEAN);
-    assert.is(c.streamMessages, c.walEvents);
-    report('two-shippers', { events: c.walEvents, reconcilesA: sa.reconciles!, reconcilesB: sb.reconciles!, duplicateAcks: sa.duplicates! + sb.duplicates!, duplicates: c.duplicates, gaps: c.gaps });
+    report(`kill-shipper ${mode.name}`, { seed, kills, rotations, events: c.walEvents, streamMessages: c.streamMessages, duplicates: c.duplicates, gaps: c.gaps, shippedByFinalRun: last.shipped!, finalDuplicateAcks: last.duplicates! });
   });
 }
 

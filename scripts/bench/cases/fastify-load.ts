@@ -53,6 +53,7 @@ async function run(autocannon: Autocannon, m: LoadRun): Promise<LoadResult> {
   });
 }
 
+process.on('disconnect', () => process.exit(1)); // the case process is gone (killed on a timeout)
 const autocannon = (await importPeer<{ default: Autocannon }>('autocannon')).default;
 process.on('message', (m: LoadRun | { type: 'exit' }) => {
   if (m.type === 'exit') process.exit(0);
@@ -61,5 +62,5 @@ process.on('message', (m: LoadRun | { type: 'exit' }) => {
     (err: Error) => process.send!({ type: 'error', error: err.message }),
   );
 });
-process.on('disconnect', () => process.exit(1)); // the case process is gone (killed on a timeout)
+if (!process.connected) process.exit(1);
 process.send!({ type: 'ready' });

@@ -57,7 +57,15 @@ type Fastify = (opts: object) => App;
 /** The BroadcastChannel on which fastify-tw-transport.ts answers 'stats?' from its transport thread. */
 export const STATS_CHANNEL = 'threadwal-bench-writer-stats';
 
+/**
+ * Ends this process now, whatever its state: process.exit() is not enough, as pino's exit hook
+ * for a pino.destination() whose file is not open yet throws ('sonic boom is not ready yet')
+ * out of process.exit(), and the server lives on.
+ */
+const die = (): void => void process.kill(process.pid, 'SIGKILL');
+
 const send = (m: ServerMessage, then: () => void = () => undefined): void => {
+  if (!process.connected) return die(); // no one to answer: the case process is gone
   process.send!(m, then);
 };
 
@@ -172,13 +180,17 @@ async function main(): Promise<void> {
         await app.close();
         if (stream) await endStream(variant, stream);
         send({ type: 'stopped', counters: { ...counters }, endMs: performance.now() - t0 }, () => process.exit(0));
-      })().catch((err: Error) => send({ type: 'error', error: `stop: ${err.message}` }, () => process.exit(1)));
+      })().catch((err: Error) => send({ type: 'error', error: `stop: ${err.message}` }, die));
     }
   });
-  process.on('disconnect', () => process.exit(1)); // the case process is gone (killed on a timeout)
+  if (!process.connected) die(); // the case process went away while this one started
   send({ type: 'ready', port: addr.port });
 }
 
+// The case process is gone (killed on a timeout): a listening server would otherwise live on.
+// Registered before anything slow, so that a parent killed during startup is noticed too.
+if (!process.connected) die();
+process.on('disconnect', die);
 main().catch((err: Error) => {
-  send({ type: 'error', error: `${(err as { code?: string }).code ?? ''} ${err.message}`.trim() }, () => process.exit(1));
+  send({ type: 'error', error: `${(err as { code?: string }).code ?? ''} ${err.message}`.trim() }, die);
 });

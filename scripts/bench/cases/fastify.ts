@@ -58,6 +58,10 @@ interface Run {
   clientMinusServer: number;
   stopMs: number;
   errors: number;
+  /** CPU of the autocannon process over the measured interval, % of one core: near 100 it, not the server, sets the pace. */
+  loaderCpuPct: number | null;
+  /** CPU of the server process (all its threads) over the measured interval, % of one core. */
+  serverCpuPct: number | null;
 }
 
 export const fastifyPinned = (ctx: CaseContext): Promise<CaseResult> => realServer(ctx, true);
@@ -110,8 +114,14 @@ async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, p
     trace('warm');
     const s0 = await stats();
     const cpu0 = procCpu(server.pid);
+    const load0 = procCpu(loader.pid);
+    const tm0 = now();
     const m = (await load(measureS, true)).result;
     const cpu1 = procCpu(server.pid);
+    const load1 = procCpu(loader.pid);
+    const wallMs = now() - tm0;
+    const loaderCpuPct = load0 && load1 ? round(((load1.totalNs - load0.totalNs) / 1e6 / wallMs) * 100) : null;
+    const serverCpuPct = cpu0 && cpu1 ? round(((cpu1.totalNs - cpu0.totalNs) / 1e6 / wallMs) * 100) : null;
     const mem = procMem(server.pid);
     const s1 = await stats();
     trace('measured');
@@ -151,6 +161,7 @@ async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, p
       clientMinusServer: warm.ok2xx + m.ok2xx - want.completed,
       stopMs: round(stopped.endMs, 1),
       errors: warm.errors + m.errors + warm.non2xx + m.non2xx,
+      loaderCpuPct, serverCpuPct,
     };
   } catch (err) {
     await server.kill();
@@ -175,7 +186,7 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
   for (const v of VARIANTS) {
     const mine = runs.filter((x) => x.variant === v.id);
     if (mine.length === 0) {
-      rows.push([v.label, 'not run', '', '', '', '', '', '', '', '', '', '', '', '', 'full runs only']);
+      rows.push([v.label, 'not run', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'full runs only']);
       continue;
     }
     const med = (k: keyof Run): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
@@ -194,7 +205,7 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
     rows.push([
       v.label, fmtN(med('reqPerSec')), fmtX(ratio('reqPerSec')), fmtUs(med('p50Us')), fmtUs(med('p99Us')), fmtUs(med('p999Us')), fmtX(ratio('p99Us')),
       fmtN(med('mainCpuUsPerReq'), 1), fmtX(ratio('mainCpuUsPerReq')), fmtN(med('procCpuUsPerReq'), 1), fmtN(med('fsyncsPerSec')), fmtN(med('linesPerSync'), 1),
-      fmtN(med('peakRssMb')), fmtX(ratio('peakRssMb')), `${check}${errors ? `; ${errors} errors/non-2xx` : ''}`,
+      fmtN(med('peakRssMb')), fmtX(ratio('peakRssMb')), fmtN(med('serverCpuPct')), fmtN(med('loaderCpuPct')), `${check}${errors ? `; ${errors} errors/non-2xx` : ''}`,
     ]);
     const agg: Record<string, number | string | boolean | null> = {
       variant: v.id, label: v.label, durable: v.durable, reqPerSec: med('reqPerSec') ?? null, reqRatio: ratio('reqPerSec') ?? null,
@@ -202,7 +213,7 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
       mainCpuUsPerReq: med('mainCpuUsPerReq') ?? null, cpuRatio: ratio('mainCpuUsPerReq') ?? null, procCpuUsPerReq: med('procCpuUsPerReq') ?? null,
       fsyncsPerSec: med('fsyncsPerSec') ?? null, linesPerSync: med('linesPerSync') ?? null,
       peakRssMb: med('peakRssMb') ?? null, rssRatio: ratio('peakRssMb') ?? null, rssMb: med('rssMb') ?? null,
-      missingLines: missing, extraLines: extra, inFlightAtEnd: inFlight.join('/'), errors, stopMs: med('stopMs') ?? null,
+      missingLines: missing, extraLines: extra, inFlightAtEnd: inFlight.join('/'), errors, stopMs: med('stopMs') ?? null, loaderCpuPct: med('loaderCpuPct') ?? null, serverCpuPct: med('serverCpuPct') ?? null,
     };
     variants.push(agg);
     for (const [k, x] of Object.entries(agg)) if (typeof x === 'number' && k !== 'durable') metrics[`${v.id}.${k}`] = round(x, 3);
@@ -212,8 +223,8 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
     `Real server (${ctx.id}): Fastify 5, default request logging (2 pino lines/request via a child logger), 1 JSON route, autocannon -c ${CONNECTIONS} on 127.0.0.1, ${where};`,
     `${how.rounds} round(s) of ${how.warmS} s warm-up + ${how.measureS} s measured per variant (a fresh server each), interleaved (order reversed every other round)${ctx.quick ? '' : ', after 2.5 s of load to warm autocannon'}; medians over rounds; × = ratio to pino.destination() in the same round`,
     textTable(
-      ['destination', 'req/s', '×', 'p50', 'p99', 'p99.9', 'p99 ×', 'main CPU µs/req', 'CPU ×', 'proc CPU µs/req', 'fdatasyncs/s', 'lines/sync', 'peak RSS MB', 'RSS ×', 'lines after graceful stop'],
-      rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
+      ['destination', 'req/s', '×', 'p50', 'p99', 'p99.9', 'p99 ×', 'main CPU µs/req', 'CPU ×', 'proc CPU µs/req', 'fdatasyncs/s', 'lines/sync', 'peak RSS MB', 'RSS ×', 'server CPU %', 'autocannon CPU %', 'lines after graceful stop'],
+      rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
     ),
   ].join('\n');
   const tw = variants.find((x) => x.variant === 'tw-dest');

@@ -106,7 +106,10 @@ async function main(): Promise<JobsResult> {
   return result;
 }
 
-process.on('disconnect', () => process.exit(1)); // the case process is gone (killed on a timeout)
+// The case process is gone (killed on a timeout); checked once too, for a parent that went
+// away while this module loaded (before the listener existed).
+process.on('disconnect', () => process.exit(1));
+if (!process.connected) process.exit(1);
 main().then(
   (result) => process.send!({ type: 'result', result }, () => process.exit(0)),
   (err: Error) => process.send!({ type: 'error', error: `${(err as { code?: string }).code ?? ''} ${err.message}`.trim() }, () => process.exit(1)),

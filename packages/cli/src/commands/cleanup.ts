@@ -41,7 +41,8 @@ export function formatCleanup(r: CleanupResult, maxAgeSecs: number): string {
     ['segments', `${fmtInt(r.deletedSegments)} deleted, ${fmtInt(r.rewrittenSegments)} rewritten`],
     ['size', `${formatSize(r.bytesBefore)} → ${formatSize(r.bytesAfter)}`],
   ];
-  if (r.sweptTemps) items.push(['temp files', `${fmtInt(r.sweptTemps)} left by crashed cleanups removed`]);
+  if (r.sweptTemps) items.push(['temp files', `${fmtInt(r.sweptTemps)} left by killed processes removed`]);
+  if (r.noSpaceSegments) items.push(['no space', `${plural(r.noSpaceSegments, 'segment')} kept old events: no room to rewrite; run cleanup again once there is`]);
   if (r.badLineCount) {
     const where = r.badLines.slice(0, 5).map((b) => `${segName(b.file)} at byte ${b.offset}`).join(', ');
     items.push(['bad lines', `${fmtInt(r.badLineCount)} kept in place (${where}${r.badLineCount > 5 ? ', …' : ''}): run \`threadwal verify\``]);

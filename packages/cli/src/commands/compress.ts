@@ -42,5 +42,7 @@ export function formatCompress(r: CompressResult): string {
   if (r.compressedSegments === 0 && r.finishedSegments === 0) return 'nothing to compress: no plain rotated segment';
   const lines = [`compressed ${plural(r.compressedSegments, 'segment')}: ${formatSize(r.bytesIn)} → ${formatSize(r.bytesOut)} (ratio ${r.ratio.toFixed(1)}, ${r.mbPerSec > 0 ? formatRate(r.mbPerSec * 1e6, 1) : '-'})`];
   if (r.finishedSegments > 0) lines.push(`finished ${plural(r.finishedSegments, 'segment')} an interrupted compress had left`);
+  if (r.noSpaceSegments > 0) lines.push(`left ${plural(r.noSpaceSegments, 'segment')} plain: no room for the compressed copy`);
+  if (r.sweptTemps > 0) lines.push(`removed ${plural(r.sweptTemps, 'temp file')} left by killed processes`);
   return lines.join('\n');
 }

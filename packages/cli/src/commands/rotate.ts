@@ -50,6 +50,7 @@ export function registerRotate(program: Command): void {
       }
       if (r.tornBytes > 0) lines.push(`cut a torn tail of ${plural(r.tornBytes, 'byte')} first`);
       if (r.droppedSegments > 0) lines.push(`deleted ${plural(r.droppedSegments, 'old segment')} to keep ${opts.keep}`);
+      if (r.sweptTemps > 0) lines.push(`removed ${plural(r.sweptTemps, 'temp file')} left by killed processes`);
       if (r.retention) lines.push(...formatRetention(r.retention));
       if (r.compress) lines.push(formatCompress(r.compress));
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -5,7 +5,7 @@
 // final status. Failures are one line: unreachable server, auth, missing stream, …
 import { Option, type Command } from 'commander';
 import type { ShipStatus } from '@threadwal/ship';
-import { countArg } from '../options.js';
+import { countArg, positiveCountArg, sizeArg, durationArg } from '../options.js';
 import { requireWal } from '../wal-path.js';
 import { formatSize } from '../units.js';
 import { fmtInt } from '../report.js';
@@ -21,6 +21,9 @@ interface ShipCliOptions {
   json?: boolean;
   window: number;
   connectTimeout: number;
+  batchEvents?: number;
+  batchBytes?: number;
+  serverSyncInterval: number;
 }
 
 function collectServers(value: string, prev: string[] | undefined): string[] {
@@ -46,9 +49,12 @@ export function registerShip(program: Command): void {
     .addOption(new Option('--replicas <n>', 'replicas of a stream made by --create-stream').argParser(countArg).default(1))
     .option('--once', 'ship what the WAL holds now, then exit')
     .option('--json', 'print the final status as JSON')
-    .addOption(new Option('--window <n>', 'publishes awaiting their ack at most').argParser(countArg).default(1024))
+    .addOption(new Option('--window <n>', 'with --batch-events 1: publishes awaiting their ack at most').argParser(countArg).default(1024))
     .addOption(new Option('--connect-timeout <ms>', 'give up the first connect after this long').argParser(countArg).default(10_000))
-    .addHelpText('after', '\nExamples:\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --create-stream\n  threadwal ship app.wal --server nats://a:4222,nats://b:4222 --stream APP --subject app.events --once --json')
+    .addOption(new Option('--batch-events <n>', 'stored lines per message at most (default 16384); 1: one event per message, the line without \\n').argParser(positiveCountArg))
+    .addOption(new Option('--batch-bytes <size>', "bytes per message at most (default 1MiB; never above the server's max_payload)").argParser(sizeArg))
+    .addOption(new Option('--server-sync-interval <duration>', 'how long after its ack the server may still lose an event (nats-server 2.9: 2m; 0 for sync_interval: always): the cursor retention waits for passes an event only then').argParser(durationArg).default(120, '2m'))
+    .addHelpText('after', '\nExamples:\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --create-stream\n  threadwal ship app.wal --server nats://a:4222,nats://b:4222 --stream APP --subject app.events --once --json\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --batch-events 1\n\nRead it back: threadwal ship-read --server nats://127.0.0.1:4222 --stream APP | jq .')
     .action(async (input: string, opts: ShipCliOptions) => {
       const path = requireWal(input);
       const { ship } = await import('@threadwal/ship');
@@ -64,6 +70,8 @@ export function registerShip(program: Command): void {
         once: opts.once === true,
         window: Math.max(1, opts.window),
         connectTimeoutMs: opts.connectTimeout,
+        batch: { maxEvents: opts.batchEvents, maxBytes: opts.batchBytes },
+        serverSyncIntervalMs: Math.round(opts.serverSyncInterval * 1000),
         onWarning: (m) => { process.stderr.write(`${tty ? '\r\x1b[K' : ''}threadwal: warning: ${m}\n`); },
         onStatus: tty ? (s) => {
           const now = performance.now();

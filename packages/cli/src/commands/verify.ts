@@ -68,7 +68,7 @@ export function formatVerify(r: VerifyReport): string {
   if (problems > 0) {
     const lines: string[][] = [];
     const at = (file: string, offset: number): string[] => [segName(file), 'at byte', String(offset)];
-    for (const b of r.badLines) lines.push(['bad line', ...at(b.file, b.offset), 'does not parse']);
+    for (const b of r.badLines) lines.push(['bad line', ...at(b.file, b.offset), b.checksum ? `checksum mismatch (crc32c expected ${b.checksum.expected}, actual ${b.checksum.actual})` : 'does not parse']);
     for (const g of r.gaps) lines.push(['gap', ...at(g.file, g.offset), g.from === g.to ? `seq ${g.from} missing` : `seqs ${g.from}…${g.to} missing (${fmtInt(g.to - g.from + 1)})`]);
     for (const d of r.duplicates) lines.push(['duplicate', ...at(d.file, d.offset), `seq ${d.seq} again`]);
     for (const o of r.outOfOrder) lines.push(['out of order', ...at(o.file, o.offset), `seq ${o.seq} after ${o.prev}`]);

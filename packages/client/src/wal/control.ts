@@ -4,7 +4,7 @@
 // `wal.port()` handed out. Only connect/stats/rotate go through comlink, never events.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { expose, wrap, transfer, releaseProxy, type Remote } from 'comlink';
-import { WalError, installWalErrorTransfer, type Connection, type WriterStats, type RotateResult } from '@threadwal/core';
+import { WalError, installWalErrorTransfer, nodePort, type Connection, type WriterStats, type RotateResult } from '@threadwal/core';
 import { inheritable, type ResolvedClientOptions } from '../options.js';
 
 export interface WalSource {
@@ -79,8 +79,14 @@ export function serveSource(source: WalSource, options: ResolvedClientOptions, p
 }
 
 /** The other side of `exportSource`: a WalSource whose calls travel over `port`. */
-export async function importSource(port: MessagePort, timeoutMs: number): Promise<{ source: WalSource; options: Partial<ResolvedClientOptions>; dispose(): void }> {
+export async function importSource(given: MessagePort, timeoutMs: number): Promise<{ source: WalSource; options: Partial<ResolvedClientOptions>; dispose(): void }> {
   installWalErrorTransfer();
+  let port: MessagePort;
+  try {
+    port = nodePort(given); // Deno: a port that came through a web 'message' event
+  } catch (err) {
+    throw notOurs((err as Error).message);
+  }
   const remote: Remote<RemoteApi> = wrap<RemoteApi>(port as unknown as Endpoint);
   let calls = 0;
   let disposed = false;
@@ -130,7 +136,11 @@ export async function importSource(port: MessagePort, timeoutMs: number): Promis
   const p = path;
   const source: WalSource = {
     path: p,
-    connect: () => call(() => remote.connect() as Promise<Connection>, p),
+    // Deno hands a port that came through comlink's addEventListener over as a plain web port.
+    connect: () => call(async () => {
+      const conn = (await remote.connect()) as Connection;
+      return { ...conn, port: nodePort(conn.port) };
+    }, p),
     stats: () => call(() => remote.stats(), p),
     rotate: (opts) => call(() => remote.rotate(opts), p),
     retain: () => void call(() => remote.retain(), p).catch(() => undefined),

@@ -1,19 +1,27 @@
-// Exit safety without leaks (the on-exit-leak-free pattern): one 'exit' listener per thread
-// for all WALs, holding them weakly, so neither a listener per WAL accumulates nor a WAL
-// is kept alive by the registration. An 'exit' listener never keeps the process alive.
+// Exit safety: one 'exit' listener per thread for all WALs (never one per WAL), which makes
+// what each open handle appended durable. A handle stays registered until close(): one the
+// app dropped without closing still has its events flushed at exit. (They were held weakly
+// before; Bun's GC, and Node's after the last reference went, collected such a handle with
+// events still in flight, and an uncaught exception then lost them.) An unclosed handle
+// keeps its writer thread anyway, so this keeps nothing alive that was not already.
+// An 'exit' listener never keeps the process alive.
 
 import { releaseWriterLocksAtExit } from '@threadwal/core';
+import { onUncaughtWithoutExit } from './uncaught.js';
 
 interface Flushable {
   exitFlush(): void;
 }
 
-const refs = new Set<WeakRef<Flushable>>();
-const registry = new FinalizationRegistry<WeakRef<Flushable>>((ref) => refs.delete(ref));
+const open = new Set<Flushable>();
 let installed = false;
 
+function flushAll(): void {
+  for (const target of open) target.exitFlush();
+}
+
 function onExit(): void {
-  for (const ref of refs) ref.deref()?.exitFlush();
+  flushAll();
   // Then the writer threads' locks, which the exit would otherwise leave to go stale.
   releaseWriterLocksAtExit();
 }
@@ -23,12 +31,10 @@ export function registerExitFlush(target: Flushable): () => void {
   if (!installed) {
     installed = true;
     process.on('exit', onExit);
+    onUncaughtWithoutExit(flushAll); // Deno: no 'exit' after an uncaught error
   }
-  const ref = new WeakRef(target);
-  refs.add(ref);
-  registry.register(target, ref, ref);
+  open.add(target);
   return () => {
-    refs.delete(ref);
-    registry.unregister(ref);
+    open.delete(target);
   };
 }

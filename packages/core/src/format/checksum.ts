@@ -74,17 +74,40 @@ export class Stamper {
   }
 }
 
-/** 'none' when line [s, e) (no `\n`) carries no checksum field, else whether it matches. */
-export function checkLineChecksum(buf: Uint8Array, s: number, e: number): 'none' | 'ok' | 'bad' {
+/** The CRC line [s, e) (no `\n`) stores in its checksum field, or -1 when it carries none. */
+function storedCrc(buf: Uint8Array, s: number, e: number): number {
   const f = e - 1 - CHECKSUM_BYTES; // where the field starts
-  if (f <= s || buf[e - 1] !== CLOSE || buf[e - 2] !== QUOTE) return 'none';
-  for (let k = 0; k < FIELD.length; k++) if (buf[f + k] !== FIELD[k]) return 'none';
+  if (f <= s || buf[e - 1] !== CLOSE || buf[e - 2] !== QUOTE) return -1;
+  for (let k = 0; k < FIELD.length; k++) if (buf[f + k] !== FIELD[k]) return -1;
   let want = 0;
   for (let k = f + FIELD.length; k < e - 2; k++) {
     const c = buf[k]!;
     const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (v < 0) return 'none';
+    if (v < 0) return -1;
     want = want * 16 + v;
   }
-  return lineCrc(buf, s, f) === want ? 'ok' : 'bad';
+  return want;
 }
+
+/** 'none' when line [s, e) (no `\n`) carries no checksum field, else whether it matches. */
+export function checkLineChecksum(buf: Uint8Array, s: number, e: number): 'none' | 'ok' | 'bad' {
+  const want = storedCrc(buf, s, e);
+  if (want < 0) return 'none';
+  return lineCrc(buf, s, e - 1 - CHECKSUM_BYTES) === want ? 'ok' : 'bad';
+}
+
+/** A checksum that does not match, as 8 hex digits each: what the line stores and what its bytes give. */
+export interface ChecksumMismatch {
+  expected: string;
+  actual: string;
+}
+
+/** The mismatch of line [s, e), or undefined when it carries no checksum or it matches. */
+export function checksumMismatch(buf: Uint8Array, s: number, e: number): ChecksumMismatch | undefined {
+  const want = storedCrc(buf, s, e);
+  if (want < 0) return undefined;
+  const got = lineCrc(buf, s, e - 1 - CHECKSUM_BYTES);
+  return got === want ? undefined : { expected: hex8(want), actual: hex8(got) };
+}
+
+const hex8 = (n: number): string => n.toString(16).padStart(8, '0');

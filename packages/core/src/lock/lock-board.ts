@@ -2,15 +2,16 @@
 // main side, which must not load proper-lockfile) can release the writer thread's lock
 // when the process exits. Without it, an exit right after the last ack (process.exit after
 // flushSync, the natural end of a script) kills the writer thread between its fdatasync
-// and its rmdir, and the next process to open the WAL waits lockStaleMs for a stale lock.
+// and its removal of the lock, and the next process to open the WAL waits lockStaleMs for a stale lock.
 //
-// State transitions (Atomics, so the two threads never both act on the directory):
+// State transitions (Atomics, so the two threads never both act on the lock file):
 //   FREE -> HELD (writer acquired; identity written first), HELD -> FREE (writer forgets it),
 //   HELD <-> BUSY (writer between its fence and the end of its fdatasync),
-//   HELD -> BUSY -> FREE (writer removes the directory: FREE only once it is gone),
-//   HELD -> GONE (the exiting owner removed the directory; the writer never locks again,
+//   HELD -> BUSY -> FREE (writer removes the lock: FREE only once it is gone),
+//   HELD -> GONE (the exiting owner removed the lock; the writer never locks again,
 //   unless a later 'exit' listener appends and the owner rearms it: GONE -> FREE).
-import { rmdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { removeLock } from './lock-file.js';
 
 export const LOCK_FREE = 0;
 export const LOCK_HELD = 1;
@@ -31,19 +32,19 @@ export class LockBoard {
     return new LockBoard(new SharedArrayBuffer(LOCK_BOARD_BYTES));
   }
 
-  /** Writer thread: the lock directory it just created. */
+  /** Writer thread: the lock it just created. */
   held(ino: number, birthtimeMs: number): void {
     this.#id[0] = ino;
     this.#id[1] = birthtimeMs;
     Atomics.store(this.state, 0, LOCK_HELD); // publishes the identity written above
   }
 
-  /** Writer thread: no longer counts the directory as its own (someone else's now, or gone). */
+  /** Writer thread: no longer counts the lock as its own (someone else's now, or gone). */
   free(): void {
     Atomics.compareExchange(this.state, 0, LOCK_HELD, LOCK_FREE);
   }
 
-  /** Writer thread: after removing the directory in a BUSY section. */
+  /** Writer thread: after removing the lock in a BUSY section. */
   removed(): void {
     Atomics.compareExchange(this.state, 0, LOCK_BUSY, LOCK_FREE);
     Atomics.notify(this.state, 0);
@@ -72,7 +73,7 @@ export class LockBoard {
   }
 
   /**
-   * Owner thread, at exit: removes the writer's lock directory if the writer holds it and
+   * Owner thread, at exit: removes the writer's lock if the writer holds it and
    * is not mid-write (waiting up to `waitMs` for that write to end). Once the writer thread
    * is known dead (`threadDead`), a write it was in cannot go on: BUSY counts as HELD.
    */
@@ -89,7 +90,7 @@ export class LockBoard {
     }
     try {
       const st = statSync(lockDir, { throwIfNoEntry: false });
-      if (st && st.ino === this.#id[0] && st.birthtimeMs === this.#id[1]) rmdirSync(lockDir);
+      if (st && st.ino === this.#id[0] && st.birthtimeMs === this.#id[1]) removeLock(lockDir);
     } catch {
       // at exit: nothing more to do than leave it to go stale
     }

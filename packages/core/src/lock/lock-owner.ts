@@ -1,4 +1,4 @@
-// Who holds a lock directory, stamped in its atime, so a waiter can take over at once from
+// Who holds the lock, stamped in its atime, so a waiter can take over at once from
 // a holder that is dead (SIGKILL, or a signal with no handler, runs no exit hook) instead
 // of waiting lockStaleMs for proper-lockfile's mtime-based staleness.
 //
@@ -8,9 +8,11 @@
 // A waiter takes over only when the stamp decodes to this host and namespace, the pid is
 // not ours, and kill(pid, 0) says ESRCH; anything else (a stamp it cannot read, a live or
 // foreign pid) leaves proper-lockfile's staleness to decide. The writer's fence (inode and
-// birth time of the lock directory before every write) still guards against a mistake.
+// birth time of the lock before every write) still guards against a mistake.
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
+import { removeLock } from './lock-file.js';
+import { RUNTIME } from '../util/runtime.js';
 
 const TAG_SCALE = 2 ** 16; // steps of ~15 us: timestamps round-trip at microsecond precision
 const MAX_PID = 2 ** 22;
@@ -29,15 +31,33 @@ function hostTag(): number {
 
 const TAG = hostTag();
 
+/**
+ * Deno sets atime to the millisecond only (its utimes truncates), which would cut the tag:
+ * there the stamp's fraction is a whole number of milliseconds, this 1..999 tag, a coarser
+ * hash of the same host and namespace. Every runtime reads both forms.
+ */
+export const MS_TAG = (TAG % 999) + 1;
+
+/**
+ * The millisecond stamp of `pid`, in seconds: a quarter millisecond over the tag, so that
+ * truncating it to the millisecond (as Deno does) lands on the tag, whatever the float
+ * error of pid + tag/1000 (which truncated to tag - 1 for ~1 pid in 130).
+ */
+export function msStamp(pid: number): number {
+  return pid + (MS_TAG + 0.25) / 1000;
+}
+
 /** The atime (in seconds) that says "this process holds it". */
-export const OWNER_STAMP = process.pid + TAG / TAG_SCALE;
+export const OWNER_STAMP = RUNTIME === 'deno' ? msStamp(process.pid) : process.pid + TAG / TAG_SCALE;
 
 /** The pid a stamp names, when it was written by a process of this host and pid namespace; else -1. */
 export function stampedPid(atimeMs: number): number {
   const s = atimeMs / 1000;
   const pid = Math.floor(s);
   if (pid <= 0 || pid >= MAX_PID) return -1;
-  return Math.round((s - pid) * TAG_SCALE) === TAG ? pid : -1;
+  if (Math.round((s - pid) * TAG_SCALE) === TAG) return pid;
+  const ms = atimeMs - pid * 1000; // a millisecond stamp (Deno's): a whole number here
+  return Math.abs(ms - Math.round(ms)) < 1e-3 && Math.round(ms) === MS_TAG ? pid : -1;
 }
 
 /** True only when `pid` certainly names no live process here. */
@@ -63,7 +83,7 @@ export function removeIfOwnerDead(lockDir: string): boolean {
   const again = fs.statSync(lockDir, { throwIfNoEntry: false });
   if (!again || again.ino !== st.ino || again.birthtimeMs !== st.birthtimeMs) return false; // replaced meanwhile
   try {
-    fs.rmdirSync(lockDir);
+    removeLock(lockDir);
     return true;
   } catch {
     return false;

@@ -1,12 +1,14 @@
-// The cross-process lock: proper-lockfile's mkdir lock on `{path}.lock`. Load this module
-// only inside worker threads: proper-lockfile pulls in signal-exit, which on the main
-// thread sets process.exitCode during exit (see DESIGN.md).
+// The cross-process lock: proper-lockfile's lock on `{path}.lock`, with its "mkdir" made by
+// lock-file.ts (a file, created stamped under a temp name and linked into place, so a kill
+// at any step leaves nothing a restart has to wait out). Load this module only inside
+// worker threads: proper-lockfile pulls in signal-exit, which on the main thread sets
+// process.exitCode during exit (see DESIGN.md).
 //
 // proper-lockfile knows who holds a lock only by mtime. A writer that was paused (SIGSTOP,
 // a swapped-out VM) past `stale` may come back believing it still holds a lock that another
 // process took over. So before every write the writer calls `stillOurs()`, which stats the
-// lock directory and compares its inode and birth time with the ones it created: a takeover
-// removes and re-creates the directory, which changes both. (Skipping that stat while the
+// lock file and compares its inode and birth time with the ones it created: a takeover
+// removes and re-creates the file, which changes both. (Skipping that stat while the
 // lock is young would save ~2 µs a batch against a ~140 µs fdatasync: not worth trusting
 // every other process to follow the protocol.)
 //
@@ -14,19 +16,20 @@
 // lockSync builds a fresh fs adapter per call, so proper-lockfile re-probes the mtime
 // precision every time: a utimensat (a metadata change the next fdatasync must commit)
 // and a stat. We hand it an fs whose statSync keeps the stat it makes of our new lock dir
-// (that is our identity), and whose utimesSync does nothing while we acquire: a directory
-// made a moment ago already has a fresh mtime. Its refresh timer (exclusive mode) still
+// (that is our identity), and whose utimesSync does nothing while we acquire: a lock made a
+// moment ago already has a fresh mtime (and our stamp: lock-file.ts). Its refresh timer (exclusive mode) still
 // goes through the real utimes.
 //
 // A waiter leaves a hint, the empty file `{path}.lock.want`, so a holder in 'batch' mode can
-// keep the lock across back-to-back batches while nobody else wants it (saving a mkdir and
-// an rmdir per batch, which ext4 journals) and hand it over after the current batch when
+// keep the lock across back-to-back batches while nobody else wants it (saving a create, a
+// link and two unlinks per batch, which ext4 journals) and hand it over after the current batch when
 // somebody does. The hint is only a hint: a stale one costs the holder one early release.
 import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
-import { WalError } from '../errors.js';
+import { WalError, fromFsError } from '../errors.js';
 import type { LockBoard } from './lock-board.js';
-import { OWNER_STAMP, removeIfOwnerDead } from './lock-owner.js';
+import { OWNER_STAMP, isDead, removeIfOwnerDead } from './lock-owner.js';
+import { createLock, removeLock, sweepLockTemps } from './lock-file.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -48,8 +51,16 @@ export class PathLock {
   #generation = 0;
   #acquiring = false;
   #probe: fs.Stats | undefined;
+  /** Whether this lock has looked for temp names left by killed processes yet. */
+  #swept = false;
   readonly #fs = {
     ...fs,
+    // proper-lockfile's "mkdir" and "rmdir" of the lock: see lock-file.ts.
+    mkdirSync: (p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      if (p === this.#lockDir) return createLock(p, OWNER_STAMP);
+      return fs.mkdirSync(p, o);
+    },
+    rmdirSync: (p: fs.PathLike) => (p === this.#lockDir ? removeLock(p) : fs.rmdirSync(p)),
     statSync: (p: fs.PathLike, o?: fs.StatSyncOptions) => {
       const st = fs.statSync(p, o) as fs.Stats;
       if (this.#acquiring && p === this.#lockDir) this.#probe = st;
@@ -96,21 +107,19 @@ export class PathLock {
       } as lockfile.LockOptions);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
-      throw new WalError('EIO', `cannot create lock ${this.#lockDir}: ${(err as Error).message}`, { path: this.#path, cause: err });
+      throw fromFsError(err, this.#lockDir, 'creating the lock');
     } finally {
       this.#acquiring = false;
     }
+    // Stamped before it appeared (lock-file.ts): whose it is, and when.
     const st = this.#probe ?? fs.statSync(this.#lockDir);
     this.#ino = st.ino;
     this.#birth = st.birthtimeMs;
-    // Whose it is (see lock-owner.ts). The new directory's inode is dirty anyway, so this
-    // rides the same journal commit. Keep the mtime proper-lockfile judges staleness by.
-    try {
-      fs.utimesSync(this.#lockDir, OWNER_STAMP, st.mtime);
-    } catch {
-      // without a stamp a waiter falls back to staleness
-    }
     this.#held = true;
+    if (!this.#swept) {
+      this.#swept = true;
+      sweepLockTemps(this.#lockDir, isDead); // temp names of processes killed while locking
+    }
     this.#compromised = false;
     this.#board?.held(this.#ino, this.#birth);
     return true;
@@ -183,13 +192,13 @@ export class PathLock {
     }
   }
 
-  /** True when the lock directory is still the one we created and proper-lockfile saw no takeover. */
+  /** True when the lock file is still the one we created and proper-lockfile saw no takeover. */
   stillOurs(): boolean {
     return this.#held && this.#isOurs();
   }
 
   /**
-   * Removes the lock directory if it is still ours. If it is not, it belongs to whoever took
+   * Removes the lock file if it is still ours. If it is not, it belongs to whoever took
    * it over: leave it, and leave proper-lockfile's bookkeeping alone too (in this thread it
    * may describe that new holder; our stale entry ends itself when its update timer fires).
    */
@@ -200,7 +209,7 @@ export class PathLock {
     if (this.#board && !this.#board.enter()) return; // the owner thread took it (exiting)
     try {
       if (!this.#isOurs()) return;
-      lockfile.unlockSync(this.#path, { realpath: false });
+      lockfile.unlockSync(this.#path, { realpath: false, fs: this.#fs as unknown as typeof fs } as lockfile.UnlockOptions);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTACQUIRED' && code !== 'ERELEASED' && code !== 'ENOENT') throw err;
@@ -209,7 +218,7 @@ export class PathLock {
     }
   }
 
-  /** Drops our claim without removing the directory: it may belong to another process now. */
+  /** Drops our claim without removing the lock: it may belong to another process now. */
   forget(): void {
     this.#held = false;
     this.#board?.free();

@@ -1,25 +1,26 @@
-// Open-time recovery in O(tail): read backwards from the end to the last complete line,
-// truncate what follows it (a torn write), and learn the last seq. A 1 GB file costs one
-// 64 KiB read. A final line that ends in `\n` but does not parse is torn too (DESIGN.md);
-// so are trailing lines holding NUL bytes, which is how appends can persist after a power
-// loss (the size reached disk, the data did not). Anything else that does not parse is
-// corruption: reported, never dropped.
+// Open-time recovery in O(tail): find where the torn tail of the active file starts
+// (tail-scan.ts, under the rule of tail-rule.ts that verify and readWal share), cut it,
+// and learn the last seq. What a power cut leaves of an unacknowledged batch is cut:
+// bytes after the last `\n`, zero-filled blocks and the lines after them whose seqs break
+// the chain. A whole line without NUL bytes is never cut, even when it does not parse: it
+// is a record the writer wrote (readers report it as corrupt), and its seq is never
+// handed out again. Nothing is changed in a file that is not a WAL.
 import { constants } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
-import { fsSeam, readFully } from '../util/fs-seam.js';
-import { WalError } from '../errors.js';
-import { parseLine } from '../format/format.js';
-import { rotatedIndexes, segmentPath, readMetaNextSeq } from '../segments/segments.js';
+import { fsSeam } from '../util/fs-seam.js';
+import { WalError, fromFsError } from '../errors.js';
+import { rotatedIndexes, segmentPath, readMetaNextSeq, metaPath } from '../segments/segments.js';
+import { lastNewline, readRange, scanTail, type TailScan } from './tail-scan.js';
+import { readableSeq, TORN_WINDOW } from './tail-rule.js';
 
-const CHUNK = 64 * 1024;
+export { lastNewline };
+
 const NL = 0x0a;
 
 /** Why recovery cut the end of a file. */
 export type CutReason =
   | 'partial-line' // bytes after the last `\n`
-  | 'unparsable-last-line' // a final line that does not parse
-  | 'zero-filled' // trailing lines holding NUL bytes (blocks that never reached the disk)
-  | 'torn-first-batch'; // no record at all: a new log torn in its first batch
+  | 'zero-filled' // zero-filled blocks (lines holding NUL bytes) and the lines after them whose seqs break the chain
+  | 'torn-first-batch'; // nothing kept: a new segment torn in its first batch
 
 /** What recovery cut from the end of a file: `bytes` from `offset` (the new size) on. */
 export interface RecoveryCut {
@@ -34,7 +35,7 @@ export interface TailState {
   size: number;
   /** Bytes cut (or, read-only, that would be cut) from the end. */
   tornBytes: number;
-  /** Seq of the last complete line, -1 when there is none. */
+  /** Seq of the last record kept, -1 when the file keeps none. */
   lastSeq: number;
   /** What was (or would be) cut, or null. */
   cut: RecoveryCut | null;
@@ -63,87 +64,99 @@ export function looksTornFirstBatch(buf: Buffer): boolean {
   return head.startsWith(SEQ_PREFIX) && /^[0-9]+(?:,[^]*)?$/.test(head.slice(SEQ_PREFIX.length));
 }
 
-/** Offset of the last `\n` in [0, end), or -1. */
-export function lastNewline(fd: number, end: number, buf: Buffer = Buffer.allocUnsafe(CHUNK)): number {
-  let hi = end;
-  while (hi > 0) {
-    const lo = Math.max(0, hi - buf.length);
-    const n = readFully(fd, buf, hi - lo, lo);
-    const i = buf.subarray(0, n).lastIndexOf(NL);
-    if (i >= 0) return lo + i;
-    hi = lo;
+/** `{path}.meta` or a rotated segment exists: `path` is certainly a WAL (the writer writes `.meta` before its first batch). */
+function knownWal(path: string): boolean {
+  return fsSeam.statSync(metaPath(path)) !== undefined || rotatedIndexes(path).length > 0;
+}
+
+/** The seq of the record before the active file's first line: the newest rotated segment's last, never below `.meta`'s floor. */
+function chainBefore(path: string): number {
+  return nextSeqFor(path, -1) - 1;
+}
+
+/** Where the torn tail of the active file `path` (open at `fd`, `size` bytes) starts: what verify and readWal stop at. */
+export function scanActiveTail(fd: number, path: string, size: number, window = TORN_WINDOW): TailScan {
+  return scanTail(fd, size, { window, before: () => chainBefore(path) });
+}
+
+function notAWal(path: string, size: number, why: string): WalError {
+  return new WalError('ECORRUPT', `${path} is not a threadwal WAL (${why} in its ${size} bytes); refusing to open it, nothing was changed`, { path, file: path, offset: 0 });
+}
+
+/**
+ * Finds where the torn tail of the active file open at `fd` starts and, with `truncate`,
+ * cuts it (then fdatasyncs). `quick` judges only holes at the very end (what a live
+ * writer's re-read needs: no power cut can have happened since it opened the file).
+ * Throws ECORRUPT, changing nothing, for a file that is not a WAL.
+ */
+export function recoverTail(fd: number, path: string, opts: { truncate: boolean; quick?: boolean }): TailState {
+  const size = fsSeam.fstatSync(fd).size;
+  const t = scanActiveTail(fd, path, size, opts.quick ? 0 : TORN_WINDOW);
+  const end = t.tornStart;
+  const tornBytes = size - end;
+  if (!t.reach) throw notAWal(path, size, `no line names a seq near its end`);
+  if (!t.anchored && !knownWal(path)) {
+    // Nothing kept names a seq and nothing beside the file says it is a WAL: only a torn new log may be cut, never someone's file (issue 10).
+    if (end > 0) throw notAWal(path, size, 'no line is a record');
+    if (tornBytes > 0) {
+      const whole = size <= MAX_FIRST_BATCH_READ ? readRange(fd, 0, size) : null;
+      if (!whole || !looksTornFirstBatch(whole)) throw notAWal(path, size, 'no line is a record');
+    }
+  }
+  let cut: RecoveryCut | null = null;
+  if (tornBytes > 0) {
+    const reason: CutReason = t.records === 0 && end === 0 ? 'torn-first-batch' : end < t.wholeEnd ? 'zero-filled' : 'partial-line';
+    cut = { file: path, bytes: tornBytes, offset: end, reason };
+    if (opts.truncate) {
+      fsSeam.ftruncateSync(fd, end);
+      fsSeam.fdatasyncSync(fd);
+    }
+  }
+  return { size: opts.truncate ? end : size, tornBytes, lastSeq: t.lastSeq, cut };
+}
+
+/**
+ * Last seq of a closed (rotated) segment: its last whole line naming a seq, plus one for
+ * each whole line without NUL after it (records that name none); -1 when it has none.
+ * Nothing in a closed segment is torn: the writer rotates only after its batch is durable.
+ */
+function lastSeqOfSegment(fd: number): number {
+  const size = fsSeam.fstatSync(fd).size;
+  const scratch = Buffer.allocUnsafe(64 * 1024);
+  let records = 0;
+  for (let end = lastNewline(fd, size, scratch) + 1; end > 0 && size - end <= TORN_WINDOW;) {
+    const start = lastNewline(fd, end - 1, scratch) + 1;
+    const line = readRange(fd, start, end - 1);
+    if (!line.includes(0)) {
+      const seq = readableSeq(line, 0, line.length);
+      if (seq >= 0) return seq + records;
+      records += 1;
+    }
+    end = start;
   }
   return -1;
 }
 
-function readRange(fd: number, start: number, end: number): Buffer {
-  const buf = Buffer.allocUnsafe(end - start);
-  const n = readFully(fd, buf, end - start, start);
-  return buf.subarray(0, n);
+function openRead(path: string): number | undefined {
+  try {
+    return fsSeam.openSync(path, constants.O_RDONLY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, path, 'open');
+  }
 }
 
 /**
- * Finds the last good line of the file open at `fd` and, with `truncate`, cuts everything
- * after it (then fdatasyncs). Throws ECORRUPT when the tail is neither torn nor valid.
+ * Last seq of the active file `path` (read-only), -1 when it has none: what recovery keeps,
+ * judging only holes at the very end (quick: O(last line), as often as a shipper samples
+ * it). A hole further back, followed by lines, can only make it higher than what the next
+ * open keeps, never lower: a seq floor taken from it never reuses one.
  */
-export function recoverTail(fd: number, path: string, opts: { truncate: boolean }): TailState {
-  const size = fsSeam.fstatSync(fd).size;
-  const scratch = Buffer.allocUnsafe(CHUNK);
-  let end = lastNewline(fd, size, scratch) + 1; // length of the part made of whole lines
-  let lastSeq = -1;
-  let droppedUnparsable = false;
-  let droppedZeros = false;
-  let reason: CutReason = 'partial-line';
-  while (end > 0) {
-    const start = lastNewline(fd, end - 1, scratch) + 1;
-    const line = readRange(fd, start, end - 1);
-    try {
-      // Invalid UTF-8 would decode to U+FFFD and parse: the readers (readWal, verify) call such a line bad.
-      if (!isUtf8(line)) throw new WalError('ECORRUPT', `line is not valid UTF-8 at ${path}:${start}`, { path, file: path, offset: start });
-      lastSeq = parseLine(line.toString('utf8'), { file: path, offset: start }).seq;
-      break;
-    } catch (err) {
-      // Torn: the very last line, or any trailing line with NULs (unwritten blocks).
-      if (!droppedUnparsable || line.includes(0)) {
-        if (line.includes(0)) droppedZeros = true;
-        droppedUnparsable = true;
-        end = start;
-        continue;
-      }
-      throw err;
-    }
-  }
-  const tornBytes = size - end;
-  if (tornBytes > 0) {
-    if (lastSeq < 0) {
-      // Nothing in the file is a record: only a torn new log may be cut, never someone's file (issue 10).
-      const whole = size <= MAX_FIRST_BATCH_READ ? readRange(fd, 0, size) : null;
-      if (!whole || !looksTornFirstBatch(whole)) {
-        throw new WalError('ECORRUPT', `${path} is not a threadwal WAL (no line of its ${size} bytes is a record); refusing to open it, nothing was changed`, { path, file: path, offset: 0 });
-      }
-      reason = 'torn-first-batch';
-    } else if (droppedZeros) reason = 'zero-filled';
-    else if (droppedUnparsable) reason = 'unparsable-last-line';
-  }
-  const cut: RecoveryCut | null = tornBytes > 0 ? { file: path, bytes: tornBytes, offset: end, reason } : null;
-  if (tornBytes > 0 && opts.truncate) {
-    fsSeam.ftruncateSync(fd, end);
-    fsSeam.fdatasyncSync(fd);
-  }
-  return { size: opts.truncate ? end : size, tornBytes, lastSeq, cut };
-}
-
-/** Last seq of a closed segment (read-only, torn tail ignored); -1 when it has no line. */
 export function lastSeqOfFile(path: string): number {
-  let fd: number;
+  const fd = openRead(path);
+  if (fd === undefined) return -1;
   try {
-    fd = fsSeam.openSync(path, constants.O_RDONLY);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw new WalError('EIO', `cannot open ${path}: ${(err as Error).message}`, { path, cause: err });
-  }
-  try {
-    return recoverTail(fd, path, { truncate: false }).lastSeq;
+    return recoverTail(fd, path, { truncate: false, quick: true }).lastSeq;
   } finally {
     fsSeam.closeSync(fd);
   }
@@ -158,7 +171,13 @@ export function nextSeqFor(path: string, activeLastSeq: number): number {
   let last = activeLastSeq;
   if (last < 0) {
     for (const i of rotatedIndexes(path).reverse()) {
-      last = lastSeqOfFile(segmentPath(path, i));
+      const fd = openRead(segmentPath(path, i));
+      if (fd === undefined) continue;
+      try {
+        last = lastSeqOfSegment(fd);
+      } finally {
+        fsSeam.closeSync(fd);
+      }
       if (last >= 0) break;
     }
   }

@@ -2,7 +2,7 @@
 // segment by seq (readWal's fromSeq) or to judge a whole one by age (cleanup, retention).
 import { readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { lastNewline } from './recover.js';
+import { lastNewline } from './tail-scan.js';
 import { parseLine, peekSeq } from '../format/format.js';
 
 const HEAD_BYTES = 64 * 1024;

@@ -1,6 +1,10 @@
-// Cleanup's and retention's temporary files (the writer's automatic retention uses them too). They are named `{path}.cleanup-<pid>-<rand>.tmp`, which core's
-// segment listing (`{path}.<digits>`) can never match, so a crashed cleanup's leftovers are
-// invisible to readers and writers; the next cleanup removes them.
+// Temporary files beside a WAL, and the sweep that removes those a killed process left.
+// Cleanup's, compress's and retention's (the writer's automatic retention uses them too) are
+// named `{path}.cleanup-<pid>-<rand>.tmp`; a `.meta` update writes `{path}.meta.tmp-<pid>-<rand>`
+// and taking the lock `{path}.lock.tmp-<pid>-<hex>`. Core's segment listing (`{path}.<digits>`)
+// can never match any of them, so leftovers are invisible to readers and writers; every
+// maintenance call (rotate, cleanup, compress, retention) removes those of dead processes
+// first, which on a full disk is already space freed, and reports how many.
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,9 +31,19 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Temp files of earlier cleanups of `path` (full paths), with their owner's pid and whether they are stale (owner gone, or older than STALE_TEMP_MS). */
+/** Patterns of the temp names beside `base` (the WAL's file name); group 1 is the pid that made it. */
+function tempPatterns(base: string): RegExp[] {
+  const b = escapeRegExp(base);
+  return [
+    new RegExp(`^${b}\\.cleanup-(\\d+)-[0-9a-f]+\\.tmp$`),
+    new RegExp(`^${b}\\.meta\\.tmp-(\\d+)-[0-9a-z]+$`),
+    new RegExp(`^${b}\\.lock\\.tmp-(\\d+)-[0-9a-f]+$`),
+  ];
+}
+
+/** Temp files beside `path` (full paths), with their owner's pid and whether they are stale (owner gone, or older than STALE_TEMP_MS). */
 export function listTemps(path: string): Array<{ path: string; stale: boolean; pid: number }> {
-  const re = new RegExp(`^${escapeRegExp(basename(path))}\\.cleanup-(\\d+)-[0-9a-f]+\\.tmp$`);
+  const res = tempPatterns(basename(path));
   let names: string[];
   try {
     names = readdirSync(dirname(path));
@@ -38,7 +52,8 @@ export function listTemps(path: string): Array<{ path: string; stale: boolean; p
   }
   const out: Array<{ path: string; stale: boolean; pid: number }> = [];
   for (const name of names) {
-    const m = re.exec(name);
+    let m: RegExpExecArray | null = null;
+    for (const re of res) if ((m = re.exec(name))) break;
     if (!m) continue;
     const p = join(dirname(path), name);
     const pid = Number(m[1]);
@@ -51,7 +66,7 @@ export function listTemps(path: string): Array<{ path: string; stale: boolean; p
   return out;
 }
 
-/** Removes the temp files of cleanups that died; returns how many. */
+/** Removes the stale temp files (see listTemps); returns how many. */
 export function sweepTemps(path: string): number {
   let n = 0;
   for (const t of listTemps(path)) {

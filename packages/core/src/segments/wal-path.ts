@@ -11,10 +11,11 @@
 // O_CREAT would create it; a symlink loop is EINVAL. Two bind mounts of one directory
 // are different paths to the same inodes: each resolves to its own spelling, but the
 // lock directory, `.meta` and segments are the same files, so they are still one log.
-import { lstatSync, mkdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { WalError } from '../errors.js';
 import { metaPath, rotatedIndexes } from './segments.js';
+import { mkdirParents } from './wal-dir.js';
 
 // For the CLI, which loads this module alone (`@threadwal/core/wal-path`) at startup.
 export { metaPath, rotatedIndexes };
@@ -63,7 +64,7 @@ export function resolveWalPath(path: string, options: ResolveWalPathOptions = {}
   const name = basename(p);
   if (name === '.' || name === '..') throw new WalError('EINVAL', `path must name a file, got the directory ${path}`, { path });
   const dir = dirname(p);
-  if (options.createDir) mkdirSync(dir, { recursive: true });
+  if (options.createDir) mkdirParents(dir, path);
   try {
     return join(realpathSync.native(dir), name);
   } catch {

@@ -11,6 +11,7 @@ export interface FsSeam {
   fdatasyncSync(fd: number): void;
   fsyncSync(fd: number): void;
   ftruncateSync(fd: number, len: number): void;
+  fchmodSync(fd: number, mode: number): void;
   fstatSync(fd: number): fs.Stats;
   statSync(path: string): fs.Stats | undefined;
   renameSync(from: string, to: string): void;
@@ -25,6 +26,7 @@ export const fsSeam: FsSeam = {
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
+  fchmodSync: (fd, mode) => fs.fchmodSync(fd, mode),
   fstatSync: (fd) => fs.fstatSync(fd),
   statSync: (path) => fs.statSync(path, { throwIfNoEntry: false }),
   renameSync: (from, to) => fs.renameSync(from, to),

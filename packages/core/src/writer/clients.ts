@@ -20,7 +20,7 @@ export class Clients {
   add(port: MessagePort, sab: SharedArrayBuffer, failed: WireError | null): Client {
     const client: Client = { port, sab: new Int32Array(sab) };
     this.#all.add(client);
-    this.tell(client, { type: 'hello' }); // proves to the host that this thread is alive
+    this.tell(client, { type: 'hello' }); // (connect() learns it on the attach message's probe port)
     if (failed) {
       Atomics.store(client.sab, SAB_STATE, STATE_FAILED);
       this.tell(client, { type: 'failed', error: failed });

@@ -10,9 +10,13 @@
 //   - both threads record event-loop delay (monitorEventLoopDelay) and GC pauses
 //     (PerformanceObserver 'gc').
 // The writer's summary travels in stats().trace; the client thread's is threadTrace.summary().
-import { createHistogram, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { envVar } from '../util/runtime.js';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+// Through the namespace: Deno before 2.8 has no createHistogram, and a named import of it
+// would fail every import of threadwal there (only tracing needs it).
+import * as perfHooks from 'node:perf_hooks';
 
-export const TRACE: boolean = process.env.THREADWAL_TRACE === '1';
+export const TRACE: boolean = envVar('THREADWAL_TRACE') === '1';
 
 /** Milliseconds on a clock every thread of the process shares (timeOrigin differs per thread). */
 export const absNow = (): number => performance.timeOrigin + performance.now();
@@ -47,7 +51,7 @@ export class PhaseTrace {
 
   record(name: string, ms: number): void {
     let e = this.#h.get(name);
-    if (!e) this.#h.set(name, (e = { h: createHistogram({ lowest: 1, highest: 60e9, figures: 3 }), sum: 0 }));
+    if (!e) this.#h.set(name, (e = { h: perfHooks.createHistogram({ lowest: 1, highest: 60e9, figures: 3 }), sum: 0 }));
     e.h.record(Math.max(1, Math.round(ms * 1e6)));
     e.sum += ms;
   }

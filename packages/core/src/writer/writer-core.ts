@@ -5,7 +5,7 @@
 // path of anything awaited: an idle writer starts a cycle one setImmediate after a batch
 // arrives; only a busy writer with nothing awaited queued waits out the commit window.
 import type { MessagePort } from 'node:worker_threads';
-import { WalError, toWire } from '../errors.js';
+import { WalError, toWire, fromFsError, isNoSpace } from '../errors.js';
 import { Clients, type Client } from './clients.js';
 import { ActiveFile } from './log-file.js';
 import { BatchCommit, type Pending } from './batch-commit.js';
@@ -17,6 +17,8 @@ import { shiftSegments } from '../segments/segments.js';
 import { RotationClock } from './rotate-clock.js';
 import { Stamper } from '../format/checksum.js';
 import { WriterRetention } from './writer-retention.js';
+import { WriterCompression } from '../compress/writer-compression.js';
+import { DEFAULT_GZIP_LEVEL } from '../compress/gzip-segment.js';
 import type { ResolvedWriterOptions } from '../options.js';
 import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from '../protocol.js';
@@ -52,12 +54,15 @@ export class Writer {
   readonly #clock: RotationClock | null;
   /** openWal's `retention`, applied after each rotation, else null. */
   readonly #retention: WriterRetention | null;
+  /** openWal's `rotate.compress`: gzips rotated segments in its own thread, else null. */
+  readonly #compression: WriterCompression | null;
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
     this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
-    this.#file = new ActiveFile(path);
+    this.#file = new ActiveFile(path, opts.mode);
     this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
+    this.#compression = opts.rotate !== false && opts.rotate.compress ? new WriterCompression(path, DEFAULT_GZIP_LEVEL, { schedule: () => this.#schedule(), failed: () => this.#failed !== null }) : null;
     this.#keeper = new LockKeeper(new PathLock(path, opts.lockStaleMs, opts.lockTimeoutMs, board), opts.lock, TRACE);
     const stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#commit = new BatchCommit(this.#file, this.#clients, opts.durability, stamper, TRACE, (take, err) => this.#nack(take, err));
@@ -71,10 +76,13 @@ export class Writer {
     await lock.acquire();
     try {
       w.#file.open();
-    } finally {
-      if (opts.lock === 'batch') lock.release();
+    } catch (err) {
+      lock.release(); // 'exclusive' too: a writer that never opened holds nothing
+      throw err;
     }
+    if (opts.lock === 'batch') lock.release();
     w.#commit.stats.durableSeq = w.#file.nextSeq - 1;
+    w.#compression?.kick(); // what an earlier run or a crash left plain
     return w;
   }
 
@@ -126,9 +134,9 @@ export class Writer {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while ((this.#queue.length > 0 || this.#rotations.length > 0) && !this.#failed) {
+      while ((this.#queue.length > 0 || this.#rotations.length > 0 || this.#compression?.waiting) && !this.#failed) {
         // Nothing queued is awaited and a cycle began less than commitWindowMs ago: let more join it.
-        const wait = this.#rotations.length > 0 || this.#closed ? 0 : this.#window.delay(this.#queuedBytes);
+        const wait = this.#rotations.length > 0 || this.#closed || this.#compression?.waiting ? 0 : this.#window.delay(this.#queuedBytes);
         if (wait > 0) await this.#window.wait(wait);
         await this.#cycle();
         // Let the batches that arrived during the write/fsync in before the next cycle.
@@ -169,21 +177,37 @@ export class Writer {
       await this.#keeper.ensure();
     } catch (err) {
       for (const r of this.#rotations.splice(0)) r.reject(err as WalError); // or #run would retry them forever
+      this.#compression?.drop();
       return this.#nack(this.#take(), err as WalError);
     }
     // What arrived during the last write + fdatasync, straight off the ports (the 'message'
     // listener above only has to wake an idle writer).
     this.#clients.drain(this.#onMessageFn);
     const take = this.#take();
+    let answered = false;
     try {
       this.#file.revalidate();
       if (t) t[1] = absNow();
       // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
       if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
       if (take.length > 0) this.#locked(take);
+      answered = true;
       if (!this.#failed) this.#maybeRotate();
+      const lock = this.#keeper.lock;
+      if (!this.#failed && this.#compression?.waiting && lock.stillOurs() && lock.enter()) {
+        try { this.#compression.install(); } finally { lock.leave(); }
+      }
     } catch (err) {
-      this.#failStop(err instanceof WalError ? err : new WalError('EIO', String(err), { path: this.#file.path, cause: err }), take);
+      const e = fromFsError(err, this.#file.path, 'the write cycle');
+      // Out of space while reopening or rotating: nothing unwritten was acked and no line is
+      // half written (#write answers its own ENOSPC), so reject this batch and go on; the next
+      // cycle reopens the file, and appends succeed again once there is room.
+      if (isNoSpace(e) && !(err as { fatal?: boolean }).fatal) {
+        this.#file.closeFd();
+        if (!answered) this.#nack(take, e);
+      } else {
+        this.#failStop(e, take);
+      }
     } finally {
       this.#keeper.afterCycle();
     }
@@ -228,16 +252,19 @@ export class Writer {
       const file = this.#file;
       const rotated = file.size > 0;
       if (rotated) {
-        shiftSegments(file.path, keep, file.nextSeq);
-        file.closeFd();
-        file.open();
+        shiftSegments(file.path, keep, file.nextSeq, file.mode);
         this.#clock?.reset();
         this.#rotationCount += 1;
-        this.#retention?.apply(Math.floor(Date.now() / 1000)); // still under the lock (see writer-retention.ts)
+        // Still under the lock (see writer-retention.ts); before reopening, so that on a full
+        // disk the space is freed even if making the new file fails.
+        this.#retention?.apply(Math.floor(Date.now() / 1000));
+        file.closeFd();
+        file.open();
+        this.#compression?.kick(); // after retention: no point compressing what it deleted
       }
       for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
     } catch (err) {
-      const e = err instanceof WalError ? err : new WalError('EIO', `rotation failed: ${(err as Error).message}`, { path: this.#file.path, cause: err });
+      const e = fromFsError(err, this.#file.path, 'rotation');
       for (const r of requests) r.reject(e);
       throw e;
     }
@@ -255,6 +282,7 @@ export class Writer {
     this.#queuedBytes = 0;
     this.#nack([...take, ...this.#queue.splice(0)], e);
     for (const r of this.#rotations.splice(0)) r.reject(e);
+    this.#compression?.drop();
     this.#clients.announceFailed(toWire(e));
   }
 
@@ -286,6 +314,7 @@ export class Writer {
       windowWaits: w.waits, windowWaitedMs: Math.round(w.waitedMs),
       failed: this.#failed !== null,
       ...(this.#retention ? { retention: { ...this.#retention.stats } } : {}),
+      ...(this.#compression ? { compression: { ...this.#compression.stats } } : {}),
     };
   }
 
@@ -294,6 +323,7 @@ export class Writer {
     this.#window.urge();
     if (this.#busy || this.#queue.length > 0) await new Promise<void>((r) => { this.#idleWaiters.push(r); this.#schedule(); });
     this.#closed = true;
+    await this.#compression?.close();
     await this.#retention?.settle();
     this.#file.closeFd();
     this.#keeper.close();

@@ -5,9 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { expose } from 'comlink';
 import { installWalErrorTransfer } from './comlink-errors.js';
+import { closeParentPort } from './port-compat.js';
 import { Writer } from './writer-core.js';
 import { LockBoard } from '../lock/lock-board.js';
-import { WalError, toWire } from '../errors.js';
+import { fromFsError, toWire } from '../errors.js';
+import { checkWalFile } from '../segments/file-kind.js';
 import { fsSeam, type FaultInstaller } from '../util/fs-seam.js';
 import { TRACE, threadTrace } from './trace.js';
 import { assertNever, SAB_STATE, SAB_DURABLE_BATCH, STATE_DEAD, type ToWorker, type FromWorker, type WriterWorkerData, type WriterControl } from '../protocol.js';
@@ -26,9 +28,11 @@ async function main(): Promise<void> {
   }
   let writer: Writer;
   try {
+    // A FIFO, socket, device or directory is refused before the lock or .meta is made.
+    checkWalFile(data.path);
     writer = await Writer.open(data.path, data.options, new LockBoard(data.lockBoard));
   } catch (err) {
-    const e = err instanceof WalError ? err : new WalError('EIO', `cannot open ${data.path}: ${String(err)}`, { path: data.path, cause: err });
+    const e = fromFsError(err, data.path, 'opening the WAL');
     send({ type: 'open-failed', error: toWire(e) });
     // A client that attached before the open failed (connectNow) may be blocked in flushSync,
     // at exit even, where the host cannot tell it: wake it with its SAB marked dead
@@ -40,9 +44,10 @@ async function main(): Promise<void> {
       Atomics.store(sab, SAB_STATE, STATE_DEAD);
       Atomics.notify(sab, SAB_DURABLE_BATCH);
       msg.port.close();
+      msg.probe?.close();
     });
     setTimeout(() => {
-      port.close();
+      closeParentPort(port);
       data.control.close();
     }, 1000);
     return;
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
       await writer.close();
       send({ type: 'closed' });
       setImmediate(() => {
-        port.close();
+        closeParentPort(port);
         data.control.close();
       });
     },
@@ -73,6 +78,8 @@ async function main(): Promise<void> {
     switch (msg.type) {
       case 'attach':
         writer.attach(msg.port, msg.sab);
+        msg.probe?.postMessage({ type: 'hello' });
+        msg.probe?.close(); // the message still arrives first
         return;
       case 'shutdown':
         void control.close();

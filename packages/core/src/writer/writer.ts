@@ -3,8 +3,10 @@
 // real path per thread that calls openWriter; it never imports the worker entry.
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { wrap, releaseProxy, type Remote } from 'comlink';
-import { WalError, fromWire } from '../errors.js';
+import { WalError, fromWire, fromFsError } from '../errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
+import { firstMessageOrClose } from './port-compat.js';
+import { checkRuntime } from '../util/runtime.js';
 import { LockBoard } from '../lock/lock-board.js';
 import { resolveWalPath } from '../segments/wal-path.js';
 import { resolveWriterOptions, type ResolvedWriterOptions, type WriterOptions } from '../options.js';
@@ -25,7 +27,7 @@ const hosts = new Map<string, WriterHost>();
 const live = new Set<WriterHost>();
 
 /**
- * At exit (after the clients' flushSync): removes the lock directories this thread's
+ * At exit (after the clients' flushSync): removes the locks this thread's
  * writer threads hold, which would otherwise outlive the process and make the next opener
  * wait lockStaleMs. Called by the client's exit hook; see lock-board.ts.
  */
@@ -67,12 +69,12 @@ export async function openWriter(path: string, options: WriterOptions = {}, reso
  * Each call must be paired with `release()`.
  */
 export function openWriterNow(path: string, options: WriterOptions = {}, resolved: ResolvedWriterOptions = resolveWriterOptions(options)): WriterHost {
+  checkRuntime(path, 'openWal', { write: true, threads: true });
   let key: string;
   try {
     key = canonicalWalPath(path);
   } catch (err) {
-    if (err instanceof WalError) throw err;
-    throw new WalError('EIO', `cannot create the directory of ${path}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, path, 'creating the directory of the WAL');
   }
   let host = hosts.get(key);
   if (!host) {
@@ -206,34 +208,44 @@ export class WriterHost {
 
   /**
    * A new data port straight to the writer thread, restarting the thread if it died. The
-   * writer answers a new port with 'hello'; a port that closes first means the thread is
-   * dead even if its 'exit' event has not reached us yet (clients see their ports close
-   * before the host sees 'exit', and reconnect at once).
+   * writer answers a new port with 'hello' on a probe port sent with it; a probe that closes
+   * first means the thread is dead even if its 'exit' event has not reached us yet (clients
+   * see their ports close before the host sees 'exit', and reconnect at once).
    */
   async connect(): Promise<Connection> {
     for (let attempt = 0; ; attempt++) {
       await this.#ensure();
-      const worker = this.#worker!;
-      const { port1, port2 } = new MessageChannel();
-      const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
-      const msg: ToWorker = { type: 'attach', port: port2, sab };
-      worker.postMessage(msg, [port2]);
-      const alive = await new Promise<boolean>((ok) => {
-        port1.once('message', () => ok(true));
-        port1.once('close', () => ok(false));
-      });
-      port1.removeAllListeners('message');
-      port1.removeAllListeners('close');
-      if (alive) {
-        this.#sabs.add(new Int32Array(sab));
-        return { port: port1, sab, info: this.#info! };
-      }
-      if (this.#worker === worker) {
-        this.#onExit(worker, -1);
-        void worker.terminate();
+      const worker = this.#worker;
+      // Its 'exit' can come in between (Deno emits it from a promise): start another.
+      if (worker) {
+        const conn = await this.#attach(worker);
+        if (conn) return conn;
       }
       if (attempt >= 2) throw new WalError('EWORKER', 'the writer thread keeps dying on start', { path: this.path });
     }
+  }
+
+  /** A data port attached to `worker`, or null when the thread turned out to be dead. */
+  async #attach(worker: Worker): Promise<Connection | null> {
+    const { port1, port2 } = new MessageChannel();
+    const sab = new SharedArrayBuffer(SAB_SLOTS * 4);
+    // The writer answers on a probe port, not on the data port: a data port that was ever
+    // listened on could not be handed on to another thread on Deno (see port-compat.ts).
+    const probe = new MessageChannel();
+    const msg: ToWorker = { type: 'attach', port: port2, sab, probe: probe.port2 };
+    worker.postMessage(msg, [port2, probe.port2]);
+    const alive = await firstMessageOrClose(probe.port1, worker);
+    probe.port1.close();
+    if (alive) {
+      this.#sabs.add(new Int32Array(sab));
+      return { port: port1, sab, info: this.#info! };
+    }
+    port1.close();
+    if (this.#worker === worker) {
+      this.#onExit(worker, -1);
+      void worker.terminate();
+    }
+    return null;
   }
 
   #markDead(): void {

@@ -78,7 +78,7 @@ function offsetAfter(seg: SegmentFile, seq: number): number {
 
 /** Every cursor of `path` with its lag. */
 export async function cursorStatus(path: string): Promise<CursorStatus[]> {
-  const abs = walTarget(path);
+  const abs = walTarget(path, { what: 'cursorStatus' });
   const cursors = await listCursors(abs);
   if (cursors.length === 0) return [];
   const lastSeq = nextSeqFor(abs, lastSeqOfFile(abs)) - 1;

@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WalError, CURSOR_NAME_RE, checkCursorName, cursorsDir, parseCursorFile } from '@threadwal/core';
+import { WalError, CURSOR_NAME_RE, checkCursorName, cursorsDir, parseCursorFile, fromFsError, modeOf, walFileMode, resolveWalPath } from '@threadwal/core';
 import { alive } from '@threadwal/core';
 
 /** One cursor as stored. */
@@ -34,7 +34,7 @@ export async function getCursor(path: string, name: string): Promise<CursorInfo 
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new WalError('EIO', `cannot read ${file}: ${(err as Error).message}`, { path: file, cause: err });
+    throw fromFsError(err, file, 'reading the cursor');
   }
   return parse(file, text, name);
 }
@@ -51,7 +51,7 @@ export async function listCursors(path: string): Promise<CursorInfo[]> {
     names = await readdir(cursorsDir(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new WalError('EIO', `cannot list ${cursorsDir(path)}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, cursorsDir(path), 'listing the cursors');
   }
   const out: CursorInfo[] = [];
   for (const n of names.filter((x) => CURSOR_NAME_RE.test(x)).sort()) {
@@ -123,8 +123,11 @@ async function write(path: string, file: string, name: string, seq: number): Pro
     if (made !== undefined) await fsyncPath(dirname(dir));
     await sweep(dir, name, file);
     const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, 'wx', 0o644);
+    // The cursor keeps its mode, a new one takes the WAL's (core's file-mode.ts).
+    const mode = modeOf(file) ?? walFileMode(resolveWalPath(path));
+    const fh = await open(tmp, 'wx', mode ?? 0o644);
     try {
+      if (mode !== undefined) await fh.chmod(mode);
       await fh.writeFile(`${JSON.stringify({ cursor: name, seq, ts: Date.now() })}\n`);
       await fh.sync();
     } catch (err) {
@@ -137,8 +140,7 @@ async function write(path: string, file: string, name: string, seq: number): Pro
     await fsyncPath(dir);
   } catch (err) {
     if (err instanceof WalError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new WalError(code === 'ENOSPC' ? 'ENOSPC' : 'EIO', `cannot commit cursor ${name} of ${path}: ${(err as Error).message}`, { path: file, cause: err });
+    throw fromFsError(err, file, `committing cursor ${name} of ${path}`);
   }
   return seq;
 }
@@ -152,6 +154,6 @@ export async function deleteCursor(path: string, name: string): Promise<boolean>
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new WalError('EIO', `cannot delete cursor ${name} of ${path}: ${(err as Error).message}`, { path, cause: err });
+    throw fromFsError(err, join(cursorsDir(path), name), `deleting cursor ${name} of ${path}`);
   }
 }

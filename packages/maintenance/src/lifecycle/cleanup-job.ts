@@ -8,9 +8,13 @@
 //   D. under the lock: copy the last bytes, record the next seq, delete and rename.
 // Files are found again by dev+ino before being replaced, so a rotation that renamed them
 // in the meantime is harmless. Writers stall for D only: milliseconds, not the file's size.
+// On a full disk (ENOSPC, EDQUOT) a rewrite that cannot be written is dropped, with every
+// plan after it (so what is removed stays a prefix): the whole old segments before it are
+// still deleted, which needs no space (.meta is updated in place), and a second pass tries
+// the rewrite in the room that freed.
 import { fstatSync, unlinkSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
+import { recoverTail, nextSeqFor, lastSeqOfFile, writeMetaNextSeq, fsyncDir, segmentPaths, fromFsError, isNoSpace, WalError, COMPRESSED_SUFFIX } from '@threadwal/core';
 import { PathLock } from '@threadwal/core/lock';
 import { openSegments, closeSegments, locate, type SegmentFile } from '../read/snapshot.js';
 import { SegmentRewriter } from './segment-rewriter.js';
@@ -40,10 +44,53 @@ interface Plan {
   removed: number;
 }
 
+/** Plans dropped for lack of space, and why. */
+interface NoSpace {
+  segments: number;
+  error: unknown;
+}
+
+/** Drops `plans[i..]` (their temp files removed) because `err` says there is no room; rethrows anything else. */
+function dropForSpace(plans: Plan[], i: number, err: unknown, noSpace: NoSpace): void {
+  if (!isNoSpace(err)) throw err;
+  for (const p of plans.splice(i)) p.rw?.discard();
+  noSpace.segments += 1;
+  noSpace.error = err;
+}
+
 /** Removes events older than `job.cutoff`; runs in a pool worker. */
 export async function runCleanup(job: CleanupJob, ctx: JobContext): Promise<CleanupResult> {
+  // Leftovers of killed processes first: on a full disk that is space freed before anything needs it.
+  const sweptTemps = sweepTemps(job.path);
+  const noSpace: NoSpace = { segments: 0, error: null };
+  const r = await cleanupPass(job, ctx, noSpace);
+  if (noSpace.segments > 0 && r.deletedSegments > 0) {
+    // A rewrite had no room, but deleting whole segments freed some: once more, in that room.
+    noSpace.segments = 0;
+    const again = await cleanupPass(job, ctx, noSpace);
+    r.removed += again.removed;
+    r.deletedSegments += again.deletedSegments;
+    r.rewrittenSegments += again.rewrittenSegments;
+    // The second pass judges again the lines the first kept: its bad lines are the first's.
+    if (again.badLineCount > 0) {
+      r.badLines = again.badLines;
+      r.badLineCount = again.badLineCount;
+    }
+    r.bytesAfter = again.bytesAfter;
+    r.maxLockHoldMs = Math.max(r.maxLockHoldMs, again.maxLockHoldMs);
+  }
+  r.sweptTemps = sweptTemps;
+  r.noSpaceSegments = noSpace.segments;
+  if (noSpace.segments > 0 && r.deletedSegments + r.rewrittenSegments === 0) {
+    const e = fromFsError(noSpace.error, job.path, 'cleanup');
+    throw new WalError(e.code, `cleanup could not remove anything from ${job.path} for lack of space: rewriting a segment without its old events needs room for the copy (${(noSpace.error as Error).message}); nothing was changed and no temp file is left: free space first (applyRetention deletes whole segments without needing any)`, { path: job.path, cause: noSpace.error });
+  }
+  return r;
+}
+
+/** One cleanup: judge, copy, commit. Out of space, drops the rewrites that had no room (noSpace). */
+async function cleanupPass(job: CleanupJob, ctx: JobContext, noSpace: NoSpace): Promise<CleanupResult> {
   const { path, cutoff } = job;
-  const sweptTemps = sweepTemps(path);
   const lock = new PathLock(path, job.lock.staleMs, job.lock.timeoutMs);
   const bad = { list: [] as BadLine[], count: 0 };
   const scanner = new LineScanner();
@@ -58,17 +105,29 @@ export async function runCleanup(job: CleanupJob, ctx: JobContext): Promise<Clea
   const bytesBefore = segs.reduce((n, s) => n + s.size, 0);
   const result: CleanupResult = {
     removed: 0, cutoff, deletedSegments: 0, rewrittenSegments: 0, badLines: bad.list, badLineCount: 0,
-    sweptTemps, bytesBefore, bytesAfter: bytesBefore, maxLockHoldMs: 0,
+    sweptTemps: 0, bytesBefore, bytesAfter: bytesBefore, maxLockHoldMs: 0, noSpaceSegments: 0,
   };
   try {
     ctx.bytesTotal = bytesBefore;
-    planSegments(segs, cutoff, (seg) => new SegmentRewriter(seg, tempPath(path), cutoff, scanner, ctx, bad), plans, scanner, ctx);
-    const active = plans.find((p) => p.rw !== null && p.seg.index === 0);
-    if (active) await catchUp(path, lock, hold, active.rw!, ctx);
-    for (const p of plans) p.rw?.flush();
+    planSegments(segs, cutoff, (seg) => new SegmentRewriter(seg, tempPath(path), cutoff, scanner, ctx, bad), plans, scanner, ctx, noSpace);
+    const at = plans.findIndex((p) => p.rw !== null && p.seg.index === 0);
+    if (at >= 0) {
+      try {
+        await catchUp(path, lock, hold, plans[at]!.rw!, ctx);
+      } catch (err) {
+        dropForSpace(plans, at, err, noSpace);
+      }
+    }
+    for (let i = 0; i < plans.length; i++) {
+      try {
+        plans[i]!.rw?.flush();
+      } catch (err) {
+        dropForSpace(plans, i, err, noSpace);
+      }
+    }
     ctx.checkCancel(); // the last point where nothing has changed yet
     if (plans.length > 0) {
-      const trash = await locked(lock, hold, () => commit(path, lock, plans, result));
+      const trash = await locked(lock, hold, () => commit(path, lock, plans, result, noSpace));
       // Freeing a large file's blocks takes a while: done after the lock is released.
       for (const t of trash) unlinkSync(t);
     }
@@ -86,7 +145,7 @@ export async function runCleanup(job: CleanupJob, ctx: JobContext): Promise<Clea
 /** Phase B: decides, oldest segment first, what goes, until the first event to keep. */
 function planSegments(
   segs: SegmentFile[], cutoff: number, rewriter: (seg: SegmentFile) => SegmentRewriter,
-  plans: Plan[], scanner: LineScanner, ctx: JobContext,
+  plans: Plan[], scanner: LineScanner, ctx: JobContext, noSpace: NoSpace,
 ): void {
   for (const seg of segs) {
     if (seg.compressed) {
@@ -106,12 +165,17 @@ function planSegments(
         continue;
       }
     }
-    const rw = rewriter(seg);
+    let rw: SegmentRewriter;
+    try {
+      rw = rewriter(seg);
+    } catch (err) {
+      return dropForSpace(plans, plans.length, err, noSpace); // no room even for the temp file: stop here
+    }
     try {
       rw.advance(seg.size, seg.index !== 0);
     } catch (err) {
       rw.discard();
-      throw err;
+      return dropForSpace(plans, plans.length, err, noSpace); // out of space: this one and all after stay
     }
     if (rw.removed === 0) {
       rw.discard(); // nothing old here (or only bad lines, which stay)
@@ -182,20 +246,26 @@ async function locked<T>(lock: PathLock, hold: { maxMs: number }, fn: () => T): 
  * Phase D, under the lock: finish the copies, record the next seq, then delete and rename,
  * oldest first. Deleting is a rename to a temp name (cheap); returns those names to unlink.
  */
-function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResult): string[] {
+function commit(path: string, lock: PathLock, plans: Plan[], result: CleanupResult, noSpace: NoSpace): string[] {
   const trash: string[] = [];
   const live: Array<{ p: Plan; where: string }> = [];
-  for (const p of plans) {
+  for (let i = 0; i < plans.length; i++) {
+    const p = plans[i]!;
     const where = locate(path, p.seg);
     if (where === undefined) continue; // deleted or replaced by someone else meanwhile: not ours to touch
-    if (p.rw && p.seg.index === 0) {
-      const now = currentEnd(path, p.seg)!;
-      p.rw.advance(now.end, now.final);
+    try {
+      if (p.rw && p.seg.index === 0) {
+        const now = currentEnd(path, p.seg)!;
+        p.rw.advance(now.end, now.final);
+      }
+      p.rw?.finish();
+    } catch (err) {
+      dropForSpace(plans, i, err, noSpace); // nothing has changed yet: commit the plans before it
+      break;
     }
     live.push({ p, where });
   }
   if (live.length === 0) return trash;
-  for (const { p } of live) p.rw?.finish();
   // Before any event disappears: a seq is never reused, even when this removes every event.
   writeMetaNextSeq(path, nextSeqFor(path, lastSeqOfFile(path)));
   if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during cleanup`, { path });

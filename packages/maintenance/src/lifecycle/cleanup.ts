@@ -22,7 +22,7 @@ export async function cleanup(path: string, maxAgeSecs: number, options: Cleanup
   const lock = resolveLock(options);
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const cutoff = now - maxAgeSecs;
-  const abs = walTarget(path);
+  const abs = walTarget(path, { what: 'cleanup', needs: { write: true, threads: true } });
   const r = await runJob<CleanupResult>(abs, (control) => ({ type: 'cleanup', path: abs, cutoff, lock, control }), options);
   if (policy) r.retention = await runRetentionJob(abs, policy, now, lock);
   return r;

@@ -14,14 +14,16 @@ export async function runRetention(job: RetentionJob): Promise<RetentionResult> 
   const { path, policy } = job;
   const lock = new PathLock(path, job.lock.staleMs, job.lock.timeoutMs);
   let trash: string[] = [];
-  sweepTemps(path);
+  // Leftovers of killed processes first: on a full disk that is space freed before anything needs it.
+  const sweptTemps = sweepTemps(path);
   await lock.acquire();
   let result: RetentionResult;
   try {
     const { segs, doomed, plan, forcedPastCursors } = decideRetention(path, policy, job.now);
     const nextSeq = nextSeqFor(path, lastSeqOfFile(path));
     if (doomed.length > 0) {
-      // Before any event disappears: a seq is never reused, even when this removes every rotated one.
+      // Before any event disappears: a seq is never reused, even when this removes every rotated
+      // one. On a full disk .meta is updated in place (core's writeMeta): no block is needed.
       writeMetaNextSeq(path, nextSeq);
       if (!lock.stillOurs()) throw new WalError('ELOCKED', `lost the lock on ${path} during retention`, { path });
       trash = retireSegments(path, doomed);
@@ -38,6 +40,7 @@ export async function runRetention(job: RetentionJob): Promise<RetentionResult> 
       forcedPastCursors,
       overBudget: plan.overBudget,
       nextSeq,
+      sweptTemps,
     };
   } finally {
     lock.release();

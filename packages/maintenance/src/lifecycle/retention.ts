@@ -29,5 +29,5 @@ export async function applyRetention(path: string, policy: RetentionOptions, opt
   checkObject(options);
   const now = checkNow(options.now);
   const lock = resolveLock(options);
-  return runRetentionJob(walTarget(path), resolved, now, lock);
+  return runRetentionJob(walTarget(path, { what: 'applyRetention', needs: { write: true, threads: true } }), resolved, now, lock);
 }

@@ -21,10 +21,10 @@ export async function rotate(path: string, maxSizeBytes: number, maxRotations: n
   const policy = options.retention === undefined ? null : resolveRetention(options.retention, 'options.retention');
   const gz = options.compress ?? false;
   if (gz !== false && gz !== 'gzip') throw new WalError('EINVAL', `options.compress must be 'gzip' or false, got ${String(gz)}`);
-  const abs = walTarget(path, { allowMissing: true });
+  const abs = walTarget(path, { allowMissing: true, what: 'rotate', needs: { write: true, threads: true } });
   // The seed's rotate returns Ok on a missing file (only its cleanup errors): nothing is
   // created, not even the lock.
-  if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0 };
+  if (!walExists(abs)) return { rotated: false, missing: true, size: 0, nextSeq: 0, tornBytes: 0, droppedSegments: 0, sweptTemps: 0 };
   const r = await runJob<RotateResult>(abs, () => ({ type: 'rotate', path: abs, maxSizeBytes, maxRotations, lock }));
   // Retention first: no point compressing what it is about to delete.
   if (policy) r.retention = await runRetentionJob(abs, policy, checkNow(undefined), lock);

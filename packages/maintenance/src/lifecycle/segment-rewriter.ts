@@ -2,7 +2,7 @@
 // below the cutoff; the first event that is not old ends the judging (the removed events
 // are a prefix, so seq stays gapless) and everything from it on is copied verbatim, without
 // parsing. A line that does not parse is never dropped: it is copied and reported.
-import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, unlinkSync, constants } from 'node:fs';
+import { openSync, closeSync, writeSync, readSync, fdatasyncSync, fsyncSync, futimesSync, fchmodSync, fstatSync, unlinkSync, constants } from 'node:fs';
 import { WalError, checkLineChecksum, fromFsError } from '@threadwal/core';
 import { peekTs } from '@threadwal/core';
 import { checkRecord } from '../verify/record-check.js';
@@ -45,10 +45,17 @@ export class SegmentRewriter {
     this.#scanner = scanner;
     this.#ctx = ctx;
     this.#bad = bad;
+    const mode = fstatSync(seg.fd).mode & 0o7777; // the rewritten segment keeps its mode
     try {
-      this.#out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      this.#out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
     } catch (err) {
       throw fromFsError(err, tmp, 'create');
+    }
+    try {
+      fchmodSync(this.#out, mode); // exactly: the umask of this process does not apply
+    } catch (err) {
+      this.discard();
+      throw fromFsError(err, tmp, 'chmod');
     }
   }
 

@@ -1,55 +1,40 @@
-// Per-line work shared by readWal, verify and cleanup: a cheap look at `seq` and `ts`
-// without JSON.parse (the writer always starts a line with `{"seq":N,"ts":T,`, and so does
-// the seed), and the rule that tells a torn tail from corruption. That rule is core's
-// recoverTail run forwards: the last line of the active file may be anything unparsable,
-// the lines before it are torn only if they hold NUL bytes (blocks whose size reached disk
-// but whose data did not); any other bad line is corruption. (peekTs and nextNewline moved to
-// core's segment-tail.ts: the writer's retention reads segment tails too.)
+// Per-line bookkeeping shared by readWal and verify. Where the active file's torn tail
+// starts is core's to say (scanActiveTail: the rule recovery cuts by, DESIGN.md Recovery);
+// every line before it that is not a record is corruption, reported with file and offset.
+// (peekTs and nextNewline live in core's segment-tail.ts: the writer's retention reads
+// segment tails too.)
+import type { ChecksumMismatch } from '@threadwal/core';
 
-/**
- * The bad lines seen since the last good one. A good line after them makes them all
- * corruption; the end of the active file makes the last one and the NUL-holding ones
- * just before it a torn tail, and the rest corruption.
- */
+/** Why a line is bad: a checksum that does not match (with both values), else it does not parse. */
+export interface BadWhy {
+  checksum?: ChecksumMismatch | undefined;
+}
+
+/** The message of a bad line at `file:offset`. */
+export function badLineMessage(file: string, offset: number, why: BadWhy | undefined): string {
+  const c = why?.checksum;
+  if (c) return `checksum mismatch at ${file}:${offset} (crc32c expected ${c.expected}, actual ${c.actual})`;
+  return `line does not parse at ${file}:${offset}`;
+}
+
+/** A run of consecutive bad lines: where it starts, how many, and why the first one is bad. */
 export class BadRun {
-  /** Offset of the first held line, -1 when none is held. */
+  /** Offset of the first line, -1 when the run is empty. */
   first = -1;
-  /** Lines held. */
   count = 0;
-  #lastEnd = 0;
-  #lastNul = false;
-  #corruptCount = 0;
-  #corruptEnd = 0;
+  why: BadWhy | undefined = undefined;
 
-  /** Holds the line [start, end) (end is past its `\n`). */
-  add(start: number, end: number, hasNul: boolean): void {
-    // The previous last line is no longer last: without NUL bytes it cannot be torn.
-    if (this.count > 0 && !this.#lastNul) {
-      this.#corruptCount = this.count;
-      this.#corruptEnd = this.#lastEnd;
+  add(offset: number, why?: BadWhy): void {
+    if (this.count === 0) {
+      this.first = offset;
+      this.why = why;
     }
-    if (this.count === 0) this.first = start;
     this.count += 1;
-    this.#lastEnd = end;
-    this.#lastNul = hasNul;
-  }
-
-  /**
-   * At the end of the active file (`wholeEnd`: just past its last `\n`): how many held lines
-   * are corruption, and where the torn tail starts.
-   */
-  atEnd(wholeEnd: number): { corrupt: number; tornStart: number } {
-    if (this.count === 0) return { corrupt: 0, tornStart: wholeEnd };
-    if (this.#corruptCount === 0) return { corrupt: 0, tornStart: this.first };
-    return { corrupt: this.#corruptCount, tornStart: this.#corruptEnd };
   }
 
   clear(): void {
     this.first = -1;
     this.count = 0;
-    this.#corruptCount = 0;
-    this.#corruptEnd = 0;
-    this.#lastEnd = 0;
-    this.#lastNul = false;
+    this.why = undefined;
   }
 }

@@ -1,11 +1,14 @@
 // Reads the records of one open segment in chunks on the caller's thread (async reads,
 // one reusable buffer), keeping the torn-tail/corruption bookkeeping in a cursor so the
-// active file can be read again from where it stopped as it grows.
+// active file can be read again from where it stopped as it grows. The active file's torn
+// tail is where core's scanActiveTail says (the rule recovery cuts by); it is asked only
+// when a line with NUL bytes shows up, since a torn tail past a partial line always starts
+// with one. Every other line that is not a record is corruption.
 import { read } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
-import { checkLineChecksum, fromFsError, parseLine, peekSeq, WalError, type WalRecord } from '@threadwal/core';
-import { BadRun } from './lines.js';
+import { checkLineChecksum, checksumMismatch, fromFsError, parseLine, peekSeq, scanActiveTail, WalError, type WalRecord } from '@threadwal/core';
+import { BadRun, badLineMessage, type BadWhy } from './lines.js';
 import { nextNewline } from '@threadwal/core';
 import { GzReader } from './gz-reader.js';
 import type { SegmentFile } from './snapshot.js';
@@ -68,6 +71,10 @@ export class Cursor {
   #pending: WalError | null = null;
   /** A compressed segment's plain bytes, read in order (positions are implied). */
   readonly #gz: GzReader | null;
+  /** The size the buffered lines were read against (the last fill's limit). */
+  #to = 0;
+  /** Active file: where its torn tail starts, as judged at file size `size`; null until a line with NUL asked. */
+  #torn: { size: number; start: number } | null = null;
 
   constructor(seg: SegmentFile) {
     this.seg = seg;
@@ -89,6 +96,9 @@ export class Cursor {
   async fill(to: number): Promise<boolean> {
     this.#throwPending();
     if (this.#gz !== null) to = this.#size;
+    this.#to = to;
+    if (this.#torn !== null && this.#torn.size !== to) this.#torn = null; // the file changed: judge again
+    if (this.#torn !== null) to = Math.min(to, this.#torn.start); // never read into the torn tail
     if (this.pos + this.#len >= to) return false;
     if (this.#len === this.#buf.length) {
       const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
@@ -116,10 +126,19 @@ export class Cursor {
     // lines natively once, and line by line only when that fails (as verify does).
     const lastNl = len > 0 ? buf.lastIndexOf(NL, len - 1) : -1;
     const utf8 = lastNl < 0 || isUtf8(buf.subarray(0, lastNl + 1));
+    const nulFree = lastNl < 0 || buf.subarray(0, lastNl + 1).indexOf(0) < 0;
+    let torn = false;
     let s = 0;
     for (let e = nextNewline(buf, 0, len); e >= 0; e = nextNewline(buf, s, len)) {
       const offset = this.pos + s;
-      const seq = peekSeq(buf, s, e);
+      const nul = !nulFree && buf.subarray(s, e).indexOf(0) >= 0;
+      // The active file's torn tail starts at a line with NUL: stop there, read nothing of it.
+      if (nul && this.seg.index === 0 && this.#gz === null && offset >= this.#tornStart()) {
+        this.#good(st);
+        torn = true;
+        break;
+      }
+      const seq = nul ? -1 : peekSeq(buf, s, e);
       // Below fromSeq (after a resync, or the caller's start): skip without parsing.
       if (seq >= 0 && seq < st.fromSeq && buf[e - 1] === 0x7d) {
         if (!this.#good(st)) break;
@@ -129,7 +148,7 @@ export class Cursor {
       let rec: WalRecord | undefined;
       let text: string | undefined;
       try {
-        if (utf8 || isUtf8(buf.subarray(s, e))) rec = parseLine(text = buf.toString('utf8', s, e));
+        if (!nul && (utf8 || isUtf8(buf.subarray(s, e)))) rec = parseLine(text = buf.toString('utf8', s, e));
       } catch {
         // not a record
       }
@@ -140,7 +159,7 @@ export class Cursor {
         if (sum === 'bad') rec = undefined;
         else if (sum === 'ok') delete rec.crc32c;
       }
-      if (rec === undefined) this.bad.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
+      if (rec === undefined) this.bad.add(offset, badWhy(buf, s, e));
       if (rec !== undefined && !this.#good(st)) break;
       s = e + 1;
       if (rec === undefined) continue;
@@ -149,24 +168,35 @@ export class Cursor {
       if (st.keepLines && text !== undefined) (rec as WalRecord & { [RECORD_LINE]?: string })[RECORD_LINE] = text;
       out.push(rec);
     }
-    buf.copy(buf, 0, s, len);
     this.pos += s;
-    this.#len = len - s;
+    // Bytes of a torn tail are dropped: a writer may cut and rewrite them before the next read.
+    this.#len = torn ? 0 : len - s;
+    if (!torn) buf.copy(buf, 0, s, len);
     return out;
   }
 
-  /** A good line after held bad ones: those were corruption. False when that is an error to raise after the records before it. */
+  /** Where the active file's torn tail starts at the size the buffered lines were read against (judged once per size). */
+  #tornStart(): number {
+    if (this.#torn === null) this.#torn = { size: this.#to, start: scanActiveTail(this.seg.fd, this.seg.path, this.#to).tornStart };
+    return this.#torn.start;
+  }
+
+  /** The end of a run of bad lines (a good line, the torn tail): they were corruption. False when that is an error to raise after the records before it. */
   #good(st: ReadState): boolean {
     if (this.bad.count === 0) return true;
-    const { first, count } = this.bad;
-    this.bad.clear();
     try {
-      corrupt(this.seg.path, first, count, st);
+      this.#flush(st);
       return true;
     } catch (err) {
       this.#pending = err as WalError;
       return false;
     }
+  }
+
+  #flush(st: ReadState): void {
+    const { first, count, why } = this.bad;
+    this.bad.clear();
+    if (count > 0) corrupt(this.seg.path, first, count, st, why);
   }
 
   #throwPending(): void {
@@ -178,34 +208,34 @@ export class Cursor {
   /** Decides the held lines at the end of a file that no longer grows (or, not following, the end of the active file). */
   end(st: ReadState): void {
     this.#throwPending();
+    this.#flush(st);
     if (this.seg.index !== 0) {
-      const { first, count } = this.bad;
-      this.bad.clear();
-      if (count > 0) corrupt(this.seg.path, first, count, st);
       if (this.pos < this.#size) corrupt(this.seg.path, this.pos, 1, st); // an unterminated last line in a closed segment
       return;
     }
-    const { corrupt: n, tornStart } = this.bad.atEnd(this.pos);
-    const first = this.bad.first;
-    this.bad.clear();
-    st.tornBytes += Math.max(0, this.seg.size - tornStart);
-    if (n > 0) corrupt(this.seg.path, first, n, st);
+    // What is left past the whole lines read: a partial line, or the torn tail from a line with NUL on.
+    st.tornBytes += Math.max(0, this.seg.size - this.pos);
   }
 
-  /** Following: held bad lines may be a torn tail a writer is about to cut and overwrite, so read them again next time. */
-  rewindHeld(): void {
-    if (this.bad.count === 0) return;
-    this.pos = this.bad.first;
-    this.#len = 0;
-    this.bad.clear();
+  /** Following, at the end of what is there: the bad lines read are corruption (a torn tail is never read), report them now. */
+  settle(st: ReadState): void {
+    this.#throwPending();
+    this.#flush(st);
   }
 }
 
-function corrupt(file: string, offset: number, count: number, st: ReadState): void {
+/** Why the line [s, e) of `buf` is not a record. */
+export function badWhy(buf: Buffer, s: number, e: number): BadWhy | undefined {
+  const checksum = checksumMismatch(buf, s, e);
+  return checksum ? { checksum } : undefined;
+}
+
+/** A run of bad lines: skipped and counted (onCorrupt 'skip'), or ECORRUPT with file, offset and why. */
+export function corrupt(file: string, offset: number, count: number, st: ReadState, why?: BadWhy): void {
   if (st.onCorrupt === 'skip') {
     st.skipped += count;
     if (st.skips.length < MAX_SKIP_RUNS) st.skips.push({ file, offset, lines: count });
     return;
   }
-  throw new WalError('ECORRUPT', `line does not parse at ${file}:${offset}`, { path: file, file, offset });
+  throw new WalError('ECORRUPT', badLineMessage(file, offset, why), { path: file, file, offset });
 }

@@ -10,6 +10,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
 import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
+import { RawCursor, type RawChunk, type RawRecord } from './raw-cursor.js';
+import { rawRecords } from './raw-records.js';
 import { parseGzipMeta } from '@threadwal/core';
 import { checkNonNegativeInt, checkObject, checkPath, checkSignal, DEFAULT_POLL_MS } from '../options.js';
 import { walTarget } from '../wal-target.js';
@@ -21,7 +23,13 @@ const TAIL_BYTES = 64 * 1024;
 const NL = 0x0a;
 
 /** An async iterator of records that also counts what it skipped. */
-export interface WalReader<T extends string = string> extends AsyncIterableIterator<WalRecord<T>> {
+export interface WalReader<T extends string = string> extends AsyncIterableIterator<WalRecord<T>>, ReaderState {}
+
+/** readWal's raw modes: stored lines ({ raw: true }) or chunks of them ({ raw: 'chunks' }), never parsed (see raw-cursor.ts). */
+export interface RawWalReader<I = RawRecord> extends AsyncIterableIterator<I>, ReaderState {}
+
+/** What every reader says besides its items. */
+export interface ReaderState {
   /** Bad lines skipped so far (with `onCorrupt: 'skip'`). */
   readonly skipped: number;
   /** Where they were: runs of consecutive bad lines, in reading order (the first 100 runs). */
@@ -41,9 +49,13 @@ export interface WalReader<T extends string = string> extends AsyncIterableItera
  * Reads the records of `path` in seq order across its segments; with `follow`, keeps reading
  * new ones until `signal` aborts. The first `next()` rejects with WalError ENOENT when no
  * part of the log exists (no file, no rotated segment, no `.meta`); with `follow` it waits
- * for the log to appear instead, as `tail -F` does.
+ * for the log to appear instead, as `tail -F` does. With `raw: true` it yields the stored
+ * lines (`{ seq, line }`) and with `raw: 'chunks'` runs of them, never parsed (raw-cursor.ts).
  */
-export function readWal<T extends string = string>(path: string, options: ReadOptions = {}): WalReader<T> {
+export function readWal(path: string, options: ReadOptions & { raw: true }): RawWalReader<RawRecord>;
+export function readWal(path: string, options: ReadOptions & { raw: 'chunks' }): RawWalReader<RawChunk>;
+export function readWal<T extends string = string>(path: string, options?: ReadOptions & { raw?: false | undefined }): WalReader<T>;
+export function readWal(path: string, options: ReadOptions = {}): WalReader | RawWalReader<RawRecord> | RawWalReader<RawChunk> {
   checkPath(path);
   checkObject(options);
   const fromSeq = checkNonNegativeInt(options.fromSeq ?? 0, 'options.fromSeq');
@@ -57,8 +69,12 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
   const cursor = options.cursor === undefined ? undefined : checkCursorName(options.cursor, 'options.cursor');
   const keepLines = options.keepLines ?? false;
   if (typeof keepLines !== 'boolean') throw new WalError('EINVAL', `options.keepLines must be a boolean, got ${String(keepLines)}`);
+  const raw = options.raw ?? false;
+  if (raw !== false && raw !== true && raw !== 'chunks') throw new WalError('EINVAL', `options.raw must be a boolean or 'chunks', got ${String(raw)}`);
   const st: ReadState = { fromSeq, lastSeq: -1, yielded: -1, onCorrupt, skipped: 0, skips: [], tornBytes: 0, keepLines };
-  const gen = records(path, st, follow, options.signal, pollMs, cursor);
+  const gen = raw === false ? records(path, st, follow, options.signal, pollMs, cursor, PARSED)
+    : raw === 'chunks' ? records(path, st, follow, options.signal, pollMs, cursor, CHUNKS)
+      : rawRecords(records(path, st, follow, options.signal, pollMs, cursor, CHUNKS), st, options.signal);
   const commit = async (seq: number = st.yielded): Promise<number> => {
     if (cursor === undefined) throw new WalError('EINVAL', 'commit() needs readWal(path, { cursor: name })', { path });
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new WalError('EINVAL', `seq must be an integer >= 0, got ${String(seq)}`, { path });
@@ -72,8 +88,28 @@ export function readWal<T extends string = string>(path: string, options: ReadOp
     tornBytes: { get: () => st.tornBytes },
     commit: { value: commit },
   });
-  return gen as unknown as WalReader<T>;
+  return gen as unknown as WalReader;
 }
+
+/** What the follow loop needs of a segment reader: the parsing Cursor, or RawCursor. */
+interface SegmentReader<I> {
+  readonly seg: SegmentFile;
+  pos: number;
+  fill(to: number): Promise<boolean>;
+  take(st: ReadState): I[];
+  end(st: ReadState): void;
+  settle(st: ReadState): void;
+  close(): void;
+}
+
+/** How a mode reads a segment, and the last seq of an item it yields (what a cursor may commit). */
+interface ReadMode<I> {
+  open(seg: SegmentFile): SegmentReader<I>;
+  last(item: I): number;
+}
+
+const PARSED: ReadMode<WalRecord> = { open: (seg) => new Cursor(seg), last: (r) => r.seq };
+const CHUNKS: ReadMode<RawChunk> = { open: (seg) => new RawCursor(seg), last: (c) => c.lastSeq };
 
 /** False when `signal` aborted during the wait. */
 async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
@@ -108,13 +144,13 @@ async function lastSeqOf(seg: SegmentFile): Promise<number> {
 /** The resolved WAL `input` names; while following, waits for it to exist, resolving the name again each time (it may appear as a new symlink). */
 async function target(input: string, follow: boolean, signal: AbortSignal | undefined, pollMs: number): Promise<string | undefined> {
   for (;;) {
-    const path = walTarget(input, { allowMissing: follow });
+    const path = walTarget(input, { allowMissing: follow, what: 'readWal' });
     if (walExists(path)) return path;
     if (!(await sleep(pollMs, signal))) return undefined;
   }
 }
 
-async function* records(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number, cursor: string | undefined): AsyncGenerator<WalRecord> {
+async function* records<I>(input: string, st: ReadState, follow: boolean, signal: AbortSignal | undefined, pollMs: number, cursor: string | undefined, mode: ReadMode<I>): AsyncGenerator<I> {
   const path = await target(input, follow, signal, pollMs);
   if (path === undefined) return;
   // The cursor is read when iteration starts, so a reader made before a commit still sees it.
@@ -122,17 +158,17 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
   while (!signal?.aborted) {
     const segs = openSegments(path);
     try {
-      let active: Cursor | null = null;
+      let active: SegmentReader<I> | null = null;
       for (const seg of segs) {
         if (signal?.aborted) return;
         if (seg.index === 0) {
-          active = new Cursor(seg);
+          active = mode.open(seg);
           break;
         }
         if (st.fromSeq > 0 && (await lastSeqOf(seg)) < st.fromSeq) continue;
-        const cur = new Cursor(seg);
+        const cur = mode.open(seg);
         try {
-          while (await cur.fill(seg.size)) for (const rec of cur.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
+          while (await cur.fill(seg.size)) for (const rec of cur.take(st)) { if (signal?.aborted) return; st.yielded = mode.last(rec); yield rec; }
           cur.end(st);
         } finally {
           cur.close();
@@ -143,13 +179,13 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
         continue; // the active file may exist by now
       }
       // One await per chunk, one yield per record (no nested generator: each level costs a promise per record).
-      while (await active.fill(active.seg.size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
+      while (await active.fill(active.seg.size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = mode.last(rec); yield rec; }
       if (!follow) {
         active.end(st);
         return;
       }
       for (;;) {
-        active.rewindHeld();
+        active.settle(st);
         if (!(await sleep(pollMs, signal))) return;
         // stat the name before the fd: once renamed, the old file no longer grows, so the
         // size read after the rename is final.
@@ -157,7 +193,7 @@ async function* records(input: string, st: ReadState, follow: boolean, signal: A
         const moved = now === undefined || now.ino !== active.seg.ino || now.dev !== active.seg.dev;
         const size = fstatSync(active.seg.fd).size;
         if (size < active.pos) break; // cut below what we read: find our place again by seq
-        while (await active.fill(size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = rec.seq; yield rec; }
+        while (await active.fill(size)) for (const rec of active.take(st)) { if (signal?.aborted) return; st.yielded = mode.last(rec); yield rec; }
         if (moved) {
           active.seg.size = size;
           active.end(st);

@@ -4,7 +4,7 @@
 // and retried when a rename slipped in between. Files are opened O_NONBLOCK and checked to
 // be regular files, so a FIFO or device put in a segment's place can never block a reader.
 import { openSync, closeSync, fstatSync, statSync, constants } from 'node:fs';
-import { rotatedIndexes, rotatedSegmentFile, segmentPath, COMPRESSED_SUFFIX, WalError } from '@threadwal/core';
+import { rotatedIndexes, rotatedSegmentFile, COMPRESSED_SUFFIX, WalError, fromFsError } from '@threadwal/core';
 import { notRegular } from '../wal-target.js';
 
 /** One open segment file. */
@@ -45,7 +45,7 @@ export function openSegments(path: string, opts: { activeWritable?: boolean } = 
           continue;
         }
         closeSegments(out);
-        throw new WalError('EIO', `cannot open ${p}: ${(err as Error).message}`, { path: p, cause: err });
+        throw fromFsError(err, p, 'open');
       }
       const st = fstatSync(fd);
       if (!st.isFile()) {
@@ -81,16 +81,8 @@ export function sameFile(seg: SegmentFile): boolean {
   return st !== undefined && st.ino === seg.ino && st.dev === seg.dev;
 }
 
-/** Where the inode we opened lives now among `path`'s segments, or undefined when it is gone (deleted or replaced). */
-export function locate(path: string, seg: { dev: number; ino: number }): string | undefined {
-  for (const index of [0, ...rotatedIndexes(path)]) {
-    for (const p of index === 0 ? [path] : [segmentPath(path, index), segmentPath(path, index) + COMPRESSED_SUFFIX]) {
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (st !== undefined && st.ino === seg.ino && st.dev === seg.dev) return p;
-    }
-  }
-  return undefined;
-}
+/** Where the inode we opened lives now among `path`'s segments (core's locateSegment). */
+export { locateSegment as locate } from '@threadwal/core';
 
 /** Closes every fd of a snapshot (idempotent per segment). */
 export function closeSegments(segs: SegmentFile[]): void {

@@ -4,7 +4,9 @@
 // return this seq); a false one only means "not in the writer's shape", and the caller
 // falls back to parseLine, which decides. So verify stays at scanning speed and still
 // never passes a line readWal refuses. The caller has checked the bytes are UTF-8 without
-// NULs (natively, once per chunk).
+// NULs (natively, once per chunk). The JSON token checks are core's (json-scan.ts), the same
+// appendRaw runs on its text.
+import { skipLiteral, skipNumber, skipString } from '@threadwal/core';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -18,7 +20,6 @@ const MINUS = 0x2d;
 const MAX_DEPTH = 512;
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
 /** `{"seq":` `"ts":` `"type":` `"job_id":` as bytes. */
 const SEQ_KEY = Buffer.from('{"seq":');
@@ -29,60 +30,6 @@ const JOB_KEY = Buffer.from('"job_id":');
 function matches(b: Uint8Array, i: number, key: Uint8Array): boolean {
   for (let k = 0; k < key.length; k++) if (b[i + k] !== key[k]) return false;
   return true;
-}
-
-/** Bytes a JSON string cannot hold as they are: control characters, `"` and `\`. */
-const SPECIAL = new Uint8Array(256);
-for (let c = 0; c < 0x20; c++) SPECIAL[c] = 1;
-SPECIAL[QUOTE] = 1;
-SPECIAL[BACKSLASH] = 1;
-
-/** End of the string whose opening quote is at `i` (index past its closing quote), or -1. */
-function skipString(b: Uint8Array, i: number, end: number): number {
-  for (i++; i < end; i++) {
-    const c = b[i]!;
-    if (SPECIAL[c] === 0) continue;
-    if (c === QUOTE) return i + 1;
-    if (c < 0x20) return -1;
-    {
-      const x = b[++i];
-      if (x === 0x75) { // \uXXXX
-        if (i + 4 >= end || !isHex(b[i + 1]!) || !isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!)) return -1;
-        i += 4;
-      } else if (x !== QUOTE && x !== BACKSLASH && x !== 0x2f && x !== 0x62 && x !== 0x66 && x !== 0x6e && x !== 0x72 && x !== 0x74) {
-        return -1;
-      }
-    }
-  }
-  return -1;
-}
-
-/** End of the number at `i`, or -1. JSON's grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-function skipNumber(b: Uint8Array, i: number, end: number): number {
-  if (b[i] === MINUS) i++;
-  if (b[i] === 0x30) i++;
-  else if (i < end && b[i]! >= 0x31 && b[i]! <= 0x39) while (i < end && isDigit(b[i]!)) i++;
-  else return -1;
-  if (b[i] === 0x2e) {
-    i++;
-    if (!(i < end && isDigit(b[i]!))) return -1;
-    while (i < end && isDigit(b[i]!)) i++;
-  }
-  if (b[i] === 0x65 || b[i] === 0x45) {
-    i++;
-    if (b[i] === 0x2b || b[i] === MINUS) i++;
-    if (!(i < end && isDigit(b[i]!))) return -1;
-    while (i < end && isDigit(b[i]!)) i++;
-  }
-  return i;
-}
-
-function skipLiteral(b: Uint8Array, i: number, end: number): number {
-  const c = b[i];
-  if (c === 0x74) return i + 4 <= end && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65 ? i + 4 : -1; // true
-  if (c === 0x66) return i + 5 <= end && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65 ? i + 5 : -1; // false
-  if (c === 0x6e) return i + 4 <= end && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c ? i + 4 : -1; // null
-  return -1;
 }
 
 /** A non-negative JSON integer at `i` without leading zeros, as {value, end}; end -1 when not. */

@@ -2,14 +2,14 @@
 // costs a native newline search and a byte-level JSON check of the writer's shape
 // (record-check.ts); NUL bytes and UTF-8 are checked natively once per chunk. Only a line
 // that fails the cheap check is JSON.parsed (so a valid line in another field order still
-// counts); `deep` JSON.parses every line.
+// counts); `deep` JSON.parses every line. The active file's torn tail is where core's
+// scanActiveTail says, the same call recovery cuts by; every bad line before it is reported.
 import { isUtf8 } from 'node:buffer';
-import { checkLineChecksum, parseLine, readMetaNextSeq, WalError } from '@threadwal/core';
+import { checkLineChecksum, checksumMismatch, parseLine, readMetaNextSeq, scanActiveTail, WalError } from '@threadwal/core';
 import { checkRecord } from './record-check.js';
 import { openSegments, closeSegments, type SegmentFile } from '../read/snapshot.js';
 import { LineScanner, type OnLine } from '../read/line-scanner.js';
 import { GzReader } from '../read/gz-reader.js';
-import { BadRun } from '../read/lines.js';
 import { listTemps } from '@threadwal/core';
 import type { JobContext } from '../pool/job-context.js';
 import type { VerifyJob } from '../pool/protocol.js';
@@ -51,9 +51,11 @@ class Verifier {
     };
   }
 
-  #bad(file: string, offset: number): void {
+  #bad(file: string, offset: number, line?: { buf: Buffer; s: number; e: number }): void {
     this.report.counts.badLines += 1;
-    if (this.report.badLines.length < this.#max) this.report.badLines.push({ file, offset });
+    if (this.report.badLines.length >= this.#max) return;
+    const checksum = line && checksumMismatch(line.buf, line.s, line.e);
+    this.report.badLines.push(checksum ? { file, offset, checksum } : { file, offset });
   }
 
   #event(seq: number, seg: SegmentReport, offset: number): void {
@@ -86,25 +88,10 @@ class Verifier {
     if (seg.compressed) rep.compressed = true;
     this.report.segments.push(rep);
     this.report.bytes += seg.size;
-    const run = new BadRun();
-    const held: number[] = []; // offsets of the held bad lines, at most #max
-    const flushHeld = (n: number): void => {
-      for (let i = 0; i < n; i++) {
-        if (i < held.length) this.#bad(seg.path, held[i]!);
-        else this.report.counts.badLines += 1;
-      }
-      run.clear();
-      held.length = 0;
-    };
     const onLine: OnLine = (buf, s, e, offset, clean) => {
       const seq = lineSeq(buf, s, e, clean, this.#deep);
-      if (seq < 0) {
-        run.add(offset, offset + e - s + 1, buf.subarray(s, e).includes(0));
-        if (held.length < this.#max) held.push(offset);
-        return true;
-      }
-      if (run.count > 0) flushHeld(run.count); // a good line follows: they were corruption
-      this.#event(seq, rep, offset);
+      if (seq < 0) this.#bad(seg.path, offset, { buf, s, e });
+      else this.#event(seq, rep, offset);
       return true;
     };
     let wholeEnd: number;
@@ -117,7 +104,6 @@ class Verifier {
       } catch (err) {
         if (!(err instanceof WalError) || err.code !== 'ECORRUPT') throw err;
         // A damaged compressed file: one bad "line" where decompression failed (a compressed offset), and the segment ends there.
-        flushHeld(run.count);
         this.#bad(seg.path, err.offset ?? 0);
         ctx.advance(seg.size);
         return;
@@ -126,17 +112,17 @@ class Verifier {
       }
       size = gz.total;
       ctx.advance(seg.size);
+    } else if (seg.index === 0) {
+      // Up to the torn tail, which is not read: it is what the next open cuts.
+      const tornStart = scanActiveTail(seg.fd, seg.path, seg.size).tornStart;
+      wholeEnd = scanner.scan(seg.fd, 0, tornStart, onLine, (n) => ctx.advance(n));
+      ctx.advance(seg.size - tornStart);
+      this.report.tornTailBytes = seg.size - wholeEnd;
+      return;
     } else {
       wholeEnd = scanner.scan(seg.fd, 0, seg.size, onLine, (n) => ctx.advance(n));
     }
-    if (seg.index === 0) {
-      const { corrupt, tornStart } = run.atEnd(wholeEnd);
-      flushHeld(corrupt);
-      this.report.tornTailBytes = seg.size - tornStart;
-    } else {
-      flushHeld(run.count);
-      if (wholeEnd < size) this.#bad(seg.path, wholeEnd); // an unterminated last line in a closed segment
-    }
+    if (wholeEnd < size) this.#bad(seg.path, wholeEnd); // an unterminated last line in a closed segment
   }
 
   finish(path: string): VerifyReport {

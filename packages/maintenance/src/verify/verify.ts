@@ -15,6 +15,6 @@ export async function verify(path: string, options: VerifyOptions = {}): Promise
   if (typeof deep !== 'boolean') throw new WalError('EINVAL', `options.deep must be a boolean, got ${String(deep)}`);
   const maxIssues = options.maxIssues ?? DEFAULT_MAX_ISSUES;
   if (!isPositiveInt(maxIssues)) throw new WalError('EINVAL', `options.maxIssues must be a positive integer, got ${String(maxIssues)}`);
-  const abs = walTarget(path);
+  const abs = walTarget(path, { what: 'verify', needs: { threads: true } });
   return runJob<VerifyReport>(abs, (control) => ({ type: 'verify', path: abs, deep, maxIssues, control }), options);
 }
