@@ -15,7 +15,7 @@ import { countInDir } from '../lib/count-matches.js';
 import { PeerProcess } from '../lib/peer-process.js';
 import { procCpu, procMem } from '../lib/proc.js';
 import { median, textTable } from '../lib/text-table.js';
-import { importPeer, type CaseContext } from '../lib/workload.js';
+import { benchVariantWanted, importPeer, type CaseContext } from '../lib/workload.js';
 import type { LoadResult } from './fastify-load.js';
 import type { Counters, Variant, WriterCounts } from './fastify-server.js';
 
@@ -84,7 +84,7 @@ async function realServer(ctx: CaseContext, pinned: boolean): Promise<CaseResult
     await loader.next('ready', 30_000);
     // autocannon's own JIT warm-up, so that the first variant of round 1 does not pay for it.
     if (!ctx.quick) await runVariant(ctx, 'none', -1, pinned, loader, 2, 0.5);
-    const chosen = VARIANTS.filter((v) => v.quick || !ctx.quick);
+    const chosen = VARIANTS.filter((v) => (v.quick || !ctx.quick) && benchVariantWanted(v.id));
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? chosen : [...chosen].reverse();
       for (const v of order) runs.push(await runVariant(ctx, v.id, r, pinned, loader, warmS, measureS));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { Latency, now } from '../lib/measure.js';
 import { countInDir } from '../lib/count-matches.js';
-import { procMem } from '../lib/proc.js';
+import { procCpu, procMem } from '../lib/proc.js';
 import { importPeer } from '../lib/workload.js';
 import { IN_FLIGHT, PER_THREAD, THREADS, type JobTask, type JobVariant, type JobsResult } from './jobs-shared.js';
 
@@ -17,8 +17,14 @@ interface Pool {
   destroy(): Promise<void>;
 }
 type PiscinaCtor = new (opts: object) => Pool;
+interface WriterCounts {
+  fsyncs: number;
+  events: number;
+  received?: number;
+}
 interface Wal {
   port(): MessagePort;
+  stats(): Promise<WriterCounts>;
   close(): Promise<void>;
   /** Serves walForThread() to the pool's threads (issue 21); absent in builds before it. */
   serveThreads?(pool: Pool): () => void;
@@ -94,14 +100,27 @@ async function main(): Promise<JobsResult> {
   };
   await phase(Number(warmS), null);
   const lat = new Latency();
+  const w0 = await wal?.stats();
+  const cpu0 = procCpu(process.pid);
   const t0 = now();
   const jobs = await phase(Number(measureS), lat);
   const ms = now() - t0;
+  const cpu1 = procCpu(process.pid);
+  const w1 = await wal?.stats();
   const mem = procMem(process.pid);
   await pool.destroy();
   await wal?.close();
   const s = lat.summary('job');
   const result: JobsResult = { jobs, seconds: ms / 1000, p50Us: s?.p50Us, p99Us: s?.p99Us, peakRssMb: mem?.peakRssMb ?? null, jobsDone: done };
+  if (cpu0 && cpu1 && jobs > 0) result.cpuUsPerJob = (cpu1.totalNs - cpu0.totalNs) / 1000 / jobs;
+  if (w0 && w1) {
+    const fsyncs = w1.fsyncs - w0.fsyncs;
+    result.fsyncsPerSec = fsyncs / (ms / 1000);
+    if (fsyncs > 0) {
+      result.eventsPerSync = (w1.events - w0.events) / fsyncs;
+      if (w0.received !== undefined && w1.received !== undefined) result.messagesPerSync = (w1.received - w0.received) / fsyncs;
+    }
+  }
   if (variant === 'tw-port' || variant === 'tw-thread' || variant === 'seed') [result.recordsFound] = countInDir(dir, ['"type":"job_completed"']);
   return result;
 }

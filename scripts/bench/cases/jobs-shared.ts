@@ -23,6 +23,12 @@ export interface JobsResult {
   recordsFound?: number;
   /** Jobs completed in warm-up and measurement (what recordsFound is checked against). */
   jobsDone: number;
+  /** CPU of the whole process (every thread) per job over the measured interval, µs. */
+  cpuUsPerJob?: number;
+  /** threadwal variants: the writer's fdatasyncs per second, and events and batch messages per fdatasync, over the measured interval. */
+  fsyncsPerSec?: number;
+  eventsPerSync?: number;
+  messagesPerSync?: number;
 }
 
 /** The job's CPU work: `n` rounds of an integer hash (no allocation); jobs.ts calibrates `n` to ~0.2 ms. */

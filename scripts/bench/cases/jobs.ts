@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { now, round, type CaseResult } from '../lib/measure.js';
 import { PeerProcess } from '../lib/peer-process.js';
 import { median, textTable } from '../lib/text-table.js';
-import { Unavailable, importPeer, type CaseContext } from '../lib/workload.js';
+import { Unavailable, benchVariantWanted, importPeer, type CaseContext } from '../lib/workload.js';
 import { IN_FLIGHT, PER_THREAD, THREADS, work, type JobVariant, type JobsResult } from './jobs-shared.js';
 
 /** `quick`: run by --quick too (threadwal's paths and the ceiling; the peers are full runs only, for the 60 s budget). */
@@ -62,6 +62,10 @@ interface Run {
   p99Us: number | null;
   peakRssMb: number | null;
   lostJobs: number | null;
+  cpuUsPerJob: number | null;
+  fsyncsPerSec: number | null;
+  eventsPerSync: number | null;
+  messagesPerSync: number | null;
 }
 
 export async function jobsPiscina(ctx: CaseContext): Promise<CaseResult> {
@@ -72,7 +76,7 @@ export async function jobsPiscina(ctx: CaseContext): Promise<CaseResult> {
   const iters = calibrate();
   const skipped = new Map<JobVariant, string>();
   for (const v of VARIANTS) {
-    const why = ctx.quick && !v.quick ? 'full runs only' : await unavailableReason(v.peer, ctx.dir);
+    const why = !benchVariantWanted(v.id) ? 'not in THREADWAL_BENCH_VARIANTS' : ctx.quick && !v.quick ? 'full runs only' : await unavailableReason(v.peer, ctx.dir);
     if (why) skipped.set(v.id, why);
   }
   rmSync(join(ctx.dir, 'probe.db'), { force: true });
@@ -87,7 +91,8 @@ export async function jobsPiscina(ctx: CaseContext): Promise<CaseResult> {
         const { result: m } = await p.next<{ result: JobsResult }>('result', (warmS + measureS + 60) * 1000);
         await p.exited;
         const lost = m.recordsFound === undefined ? null : Math.max(0, m.jobsDone - m.recordsFound);
-        runs.push({ variant: v.id, round: r, jobsPerSec: Math.round(m.jobs / m.seconds), p50Us: m.p50Us ?? null, p99Us: m.p99Us ?? null, peakRssMb: m.peakRssMb, lostJobs: lost });
+        runs.push({ variant: v.id, round: r, jobsPerSec: Math.round(m.jobs / m.seconds), p50Us: m.p50Us ?? null, p99Us: m.p99Us ?? null, peakRssMb: m.peakRssMb, lostJobs: lost,
+          cpuUsPerJob: m.cpuUsPerJob ?? null, fsyncsPerSec: m.fsyncsPerSec ?? null, eventsPerSync: m.eventsPerSync ?? null, messagesPerSync: m.messagesPerSync ?? null });
       } finally {
         await p.kill();
         rmSync(dir, { recursive: true, force: true });
@@ -97,6 +102,8 @@ export async function jobsPiscina(ctx: CaseContext): Promise<CaseResult> {
   return summarize(ctx, runs, skipped, { rounds, warmS, measureS, iters });
 }
 
+const fmtN = (x: number | undefined, digits = 0, paren?: number): string =>
+  x === undefined ? '' : `${digits ? x.toFixed(digits) : Math.round(x).toLocaleString('en-US')}${paren === undefined ? '' : ` (${paren.toFixed(1)})`}`;
 const fmtUs = (x: number | undefined): string => (x === undefined ? '' : x < 1000 ? `${Math.round(x)} µs` : `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)} ms`);
 
 function summarize(ctx: CaseContext, runs: Run[], skipped: Map<JobVariant, string>, how: { rounds: number; warmS: number; measureS: number; iters: number }): CaseResult {
@@ -107,12 +114,12 @@ function summarize(ctx: CaseContext, runs: Run[], skipped: Map<JobVariant, strin
   for (const v of VARIANTS) {
     const why = skipped.get(v.id);
     if (why) {
-      rows.push([v.label, 'skipped', '', '', '', '', '', why]);
+      rows.push([v.label, 'skipped', '', '', '', '', '', '', '', '', why]);
       variants.push({ variant: v.id, label: v.label, skipped: why });
       continue;
     }
     const mine = runs.filter((x) => x.variant === v.id);
-    const med = (k: 'jobsPerSec' | 'p50Us' | 'p99Us' | 'peakRssMb'): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
+    const med = (k: 'jobsPerSec' | 'p50Us' | 'p99Us' | 'peakRssMb' | 'cpuUsPerJob' | 'fsyncsPerSec' | 'eventsPerSync' | 'messagesPerSync'): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
     const ratio = (k: 'jobsPerSec' | 'peakRssMb'): number | undefined => median(mine.map((x) => {
       const base = runs.find((y) => y.variant === CEILING && y.round === x.round)?.[k];
       const mineK = x[k];
@@ -124,17 +131,23 @@ function summarize(ctx: CaseContext, runs: Run[], skipped: Map<JobVariant, strin
     const xr = ratio('peakRssMb');
     rows.push([
       v.label, med('jobsPerSec') !== undefined ? Math.round(med('jobsPerSec')!).toLocaleString('en-US') : '', x === undefined ? '' : `×${x.toFixed(2)}`,
-      fmtUs(med('p50Us')), fmtUs(med('p99Us')), med('peakRssMb') !== undefined ? String(Math.round(med('peakRssMb')!)) : '', xr === undefined ? '' : `×${xr.toFixed(2)}`,
+      fmtUs(med('p50Us')), fmtUs(med('p99Us')), fmtN(med('cpuUsPerJob')), fmtN(med('fsyncsPerSec')), fmtN(med('eventsPerSync'), 1, med('messagesPerSync')),
+      med('peakRssMb') !== undefined ? String(Math.round(med('peakRssMb')!)) : '', xr === undefined ? '' : `×${xr.toFixed(2)}`,
       lost === null ? '' : lost === 0 ? 'all there' : `${lost} MISSING`,
     ]);
-    const agg = { variant: v.id, label: v.label, jobsPerSec: med('jobsPerSec') ?? null, ratioToCeiling: x ?? null, p50Us: med('p50Us') ?? null, p99Us: med('p99Us') ?? null, peakRssMb: med('peakRssMb') ?? null, rssRatio: xr ?? null, lostJobs: lost };
+    const agg = {
+      variant: v.id, label: v.label, jobsPerSec: med('jobsPerSec') ?? null, ratioToCeiling: x ?? null, p50Us: med('p50Us') ?? null, p99Us: med('p99Us') ?? null,
+      cpuUsPerJob: med('cpuUsPerJob') ?? null, fsyncsPerSec: med('fsyncsPerSec') ?? null, eventsPerSync: med('eventsPerSync') ?? null, messagesPerSync: med('messagesPerSync') ?? null,
+      peakRssMb: med('peakRssMb') ?? null, rssRatio: xr ?? null, lostJobs: lost,
+    };
     variants.push(agg);
     for (const [k, val] of Object.entries(agg)) if (typeof val === 'number') metrics[`${v.id}.${k}`] = round(val, 3);
   }
   const section = [
     `Job runner (${ctx.id}): piscina, ${THREADS} threads × concurrentTasksPerWorker ${PER_THREAD}, ${IN_FLIGHT} jobs in flight; a job = await durable job_started, ~${WORK_US} µs of CPU (${how.iters} iterations), await durable job_completed;`,
     `${how.rounds} round(s) of ${how.warmS} s warm-up + ${how.measureS} s measured per variant, each in its own process, interleaved (order reversed every other round); medians over rounds; × = ratio to the ceiling in the same round`,
-    textTable(['variant', 'jobs/s', '× ceiling', 'job p50', 'job p99', 'peak RSS MB', 'RSS ×', 'records after close'], rows, new Set([1, 2, 3, 4, 5, 6])),
+    'CPU µs/job: the whole process (every thread, kernel time included); fdatasyncs/s and events (batch messages) per sync: the threadwal writer\'s stats() over the measured interval',
+    textTable(['variant', 'jobs/s', '× ceiling', 'job p50', 'job p99', 'CPU µs/job', 'fdatasyncs/s', 'events (msgs) /sync', 'peak RSS MB', 'RSS ×', 'records after close'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9])),
   ].join('\n');
   const tw = variants.find((v) => v.variant === 'tw-thread');
   const detail = `threadwal per-thread client ${typeof tw?.ratioToCeiling === 'number' ? `×${tw.ratioToCeiling.toFixed(2)}` : 'n/a'} of the no-logging ceiling (table below)`;

@@ -92,3 +92,13 @@ export async function importPeer<T>(name: string): Promise<T> {
     throw new Unavailable(`${name} ${why}`);
   }
 }
+
+/**
+ * Groups 8 and 9: whether variant `id` runs. `THREADWAL_BENCH_VARIANTS=none,tw-thread` (a
+ * comma list) runs only those, for quick A/B runs of one path; unset, every variant runs.
+ * Keep the ratios' base variant in the list (group 8: pino-dest; group 9: none).
+ */
+export function benchVariantWanted(id: string): boolean {
+  const list = process.env.THREADWAL_BENCH_VARIANTS;
+  return !list || list.split(',').map((s) => s.trim()).includes(id);
+}
