@@ -2,21 +2,20 @@
 // buffer per batch, and settles each event's promise when the writer acks its batch. The
 // data path is a raw MessagePort straight to the writer thread.
 //
-// When to post: at the end of the tick (a microtask), or early in a long synchronous run,
-// but only once the writer has settled everything this client posted before (its SAB
-// cursor says so, no message needed); until then the batch keeps growing, and the ack
-// that settles the previous one posts it. A busy writer so sees one batch per client per
-// cycle, not one per tick. Exceptions: past MAX_POST_BYTES a batch goes anyway; a batch
-// someone waits for goes at once when what is in flight is only appendNoWait lines (the
-// writer may be holding those in its commit window: this ends it); flushSync and the exit
-// flush post everything.
-import { WalError, encodeBody, encodeRawBody, fromWire, assertNever, SAB_DURABLE_BATCH, type Connection, type FromWriterData } from '@threadwal/core';
+// When to post (post-gate.ts): at the end of the tick (a microtask), or early in a long
+// synchronous run, but only once the writer has settled everything this client posted
+// before; until then the batch keeps growing, and the ack that settles the previous one
+// posts it. Also: past MAX_POST_BYTES always; the rest of a run that posted early at the
+// end of its tick; an urgent batch when the one in flight is not; everything at flushSync
+// and exit.
+import { WalError, encodeBody, encodeRawBody, fromWire, assertNever, type Connection, type FromWriterData } from '@threadwal/core';
 import { BatchBuilder, MAX_POST_BYTES, EARLY_POST_BYTES } from './batch-builder.js';
 import { newPromise, capturedRes, type Resolve } from './hot-path.js';
 import { Ledger, type Held } from './ledger.js';
 import { Link, type ConnectionSource, type LinkOwner } from './link.js';
-import { postBatch, postUrge, takeQueued } from './port.js';
-import { countUnsettled, waitSettled } from './sync-wait.js';
+import { postBatch, postUrge } from './port.js';
+import { PostGate } from './post-gate.js';
+import { SyncFlush } from './sync-wait.js';
 import type { ResolvedClientOptions } from '../options.js';
 
 export type { ConnectionSource };
@@ -27,21 +26,14 @@ export class Batcher implements LinkOwner {
   readonly #link: Link;
   readonly #b: BatchBuilder;
   readonly #l: Ledger;
+  readonly #gate = new PostGate();
+  readonly #sync: SyncFlush;
   #scheduled = false;
-  /** A batch went since the last end-of-tick post task ran: this tick's synchronous run posted early. */
-  #postedInRun = false;
   readonly #postTask = (): void => {
     this.#scheduled = false;
-    // The rest of a run that already posted early goes now, not an ack later: the rule
-    // keeps a busy writer from getting a batch per tick, and this is the same tick's.
-    const sameRun = this.#postedInRun;
-    this.#postedInRun = false;
-    if (sameRun || this.#mayPost()) this.post();
+    if (this.#gate.endRun() || this.#mayPost()) this.post();
   };
   #nextId = 1;
-  /** Id of the newest batch posted on this connection (0: none yet), and whether someone waited for it. */
-  #lastPosted = 0;
-  #lastUrgent = false;
   #failed: WalError | null = null;
   #closed = false;
 
@@ -51,6 +43,12 @@ export class Batcher implements LinkOwner {
     this.#b = new BatchBuilder(opts.maxEventBytes, () => this.#mayPost() && this.post());
     this.#l = new Ledger(opts, (w) => this.#addHeld(w), () => this.#link.conn?.port.unref());
     this.#link = new Link(source, this, conn);
+    this.#sync = new SyncFlush(path, this.#l, this.#b, this.#link, {
+      addHeld: (w) => this.#addHeld(w),
+      postNow: () => this.#postNow(),
+      lastPosted: () => (this.#nextId - 1) | 0 || -1,
+      onMessage: (m) => this.onMessage(m),
+    });
   }
 
   get pendingBytes(): number {
@@ -139,18 +137,13 @@ export class Batcher implements LinkOwner {
     if (bytes >= MAX_POST_BYTES || (bytes >= EARLY_POST_BYTES && this.#mayPost())) this.post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      this.#postedInRun = false; // the first append of this run
+      this.#gate.startRun();
       queueMicrotask(this.#postTask);
     }
   }
 
-  /** Whether the batch may go now (see the top of this file). */
   #mayPost(): boolean {
-    // Nothing in flight by the acks read (the writer posts an ack before it moves the cursor).
-    if (this.#lastPosted === 0 || this.#l.inflight.size === 0) return true;
-    const sab = this.#link.sab;
-    if (sab === null || Atomics.load(sab, SAB_DURABLE_BATCH) === this.#lastPosted) return true;
-    return this.#b.urgent && !this.#lastUrgent;
+    return this.#gate.mayPost(this.#b.urgent, this.#l.inflight.size, this.#link.sab);
   }
 
   /** Sends the batch built so far to the writer thread; false when it could not (no writer thread: reconnecting). */
@@ -164,13 +157,11 @@ export class Batcher implements LinkOwner {
     const b = this.#b.take();
     const id = this.#nextId;
     this.#nextId = (id + 1) | 0 || 1; // nextBatchId: Int32 in the SAB; 0 means "none"
-    this.#lastPosted = id;
-    this.#lastUrgent = b.urgent;
-    this.#postedInRun = true;
     const l = this.#l;
     l.inflight.set(id, { count: b.count, bytes: b.len, res: b.res, t0: performance.now() });
     if (l.inflight.size === 1) conn.port.ref(); // keep the process alive until the writer answers
     postBatch(conn.port, id, b);
+    this.#gate.posted(id, b.urgent);
     return true;
   }
 
@@ -178,9 +169,9 @@ export class Batcher implements LinkOwner {
   #postNow(): void {
     this.#b.urgent = true;
     if (this.#b.count > 0) this.post();
-    else if (!this.#lastUrgent && this.#l.inflight.size > 0 && this.#link.conn) {
+    else if (!this.#gate.lastUrgent && this.#l.inflight.size > 0 && this.#link.conn) {
       postUrge(this.#link.conn.port);
-      this.#lastUrgent = true;
+      this.#gate.lastUrgent = true;
     }
   }
 
@@ -228,7 +219,7 @@ export class Batcher implements LinkOwner {
   /** @internal (LinkOwner) */
   onAttached(): void {
     this.#l.nackedSeen = 0;
-    this.#lastPosted = 0;
+    this.#gate.reset();
     this.post();
   }
 
@@ -262,21 +253,9 @@ export class Batcher implements LinkOwner {
   flushSync(timeoutMs = this.#opts.flushSyncTimeoutMs): void {
     if (this.#closed) return;
     if (this.#failed) throw this.#failed;
-    this.#waitSync(timeoutMs);
+    this.#sync.wait(timeoutMs);
     const err = this.#l.takeNoWaitError();
     if (err) throw err;
-  }
-
-  #waitSync(timeoutMs: number): void {
-    const l = this.#l;
-    for (const w of l.waiting.splice(0)) this.#addHeld(w); // flushSync ignores backpressure
-    this.#postNow();
-    // Not posted: the writer thread is gone and reconnecting needs the event loop.
-    if (this.#b.count > 0) throw this.#error('EWORKER', 'the writer thread is not running; flush() restarts it');
-    if (l.inflight.size === 0) return;
-    const first = l.inflight.keys().next().value as number;
-    waitSettled(this.#link.sab!, first, (this.#nextId - 1) | 0 || -1, timeoutMs, this.#path);
-    this.#takeAcks();
   }
 
   /**
@@ -284,32 +263,7 @@ export class Batcher implements LinkOwner {
    * durable (rejected unseen, or still unsettled) and why; null when every one is.
    */
   exitFlush(): { error: WalError; events: number } | null {
-    if (this.#closed) return null;
-    let error: WalError | null = this.#failed;
-    if (!error) {
-      try {
-        this.#waitSync(this.#opts.flushSyncTimeoutMs);
-      } catch (err) {
-        error = err as WalError;
-      }
-    }
-    const l = this.#l;
-    let events = l.noWaitLost + this.#b.count + l.waiting.length;
-    const stored = l.takeNoWaitError();
-    events += countUnsettled(this.#link.sab, l.inflight, l.nackedSeen);
-    error ??= stored;
-    if (events === 0 || !error) return null;
-    return { error, events };
-  }
-
-  /**
-   * Handles the acks already queued on the data port now, not on a later tick, so that
-   * pendingBytes and lastSeq are current when flushSync returns (a pino destination that
-   * blocks on backpressure appends again right after it).
-   */
-  #takeAcks(): void {
-    const port = this.#link.conn?.port;
-    if (port) takeQueued(port, (m) => this.onMessage(m));
+    return this.#closed ? null : this.#sync.atExit(this.#failed, this.#opts.flushSyncTimeoutMs);
   }
 
   /** Stops accepting events and detaches from the writer (after the caller flushed). */

@@ -13,8 +13,9 @@ import { CommitWindow } from './commit-window.js';
 import { LockKeeper } from './lock-keeper.js';
 import { PathLock } from '../lock/lock.js';
 import type { LockBoard } from '../lock/lock-board.js';
-import { shiftSegments } from '../segments/segments.js';
 import { RotationClock } from './rotate-clock.js';
+import { WriteQueue } from './write-queue.js';
+import { WriterRotation } from './writer-rotation.js';
 import { Stamper } from '../format/checksum.js';
 import { WriterRetention } from './writer-retention.js';
 import { WriterCompression } from '../compress/writer-compression.js';
@@ -22,12 +23,6 @@ import { DEFAULT_GZIP_LEVEL } from '../compress/gzip-segment.js';
 import type { ResolvedWriterOptions } from '../options.js';
 import { TRACE, absNow, threadTrace } from './trace.js';
 import { assertNever, type ToWriterData, type OpenInfo, type WriterStats, type RotateResult } from '../protocol.js';
-
-interface RotateRequest {
-  maxRotations: number;
-  resolve: (r: RotateResult) => void;
-  reject: (e: WalError) => void;
-}
 
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -38,20 +33,14 @@ export class Writer {
   readonly #clients = new Clients();
   readonly #commit: BatchCommit;
   readonly #window: CommitWindow;
-  #queue: Pending[] = [];
-  #queuedBytes = 0;
-  /** The array the previous #take() returned, emptied and reused as the queue by the next one. */
-  #spare: Pending[] = [];
-  #rotations: RotateRequest[] = [];
+  readonly #queue: WriteQueue;
+  readonly #rotation: WriterRotation;
   #busy = false;
   #scheduled = false;
   #failed: WalError | null = null;
   #closed = false;
   #idleWaiters: Array<() => void> = [];
-  #rotationCount = 0;
   #received = 0;
-  /** Time-based rotation (rotate.every), else null. */
-  readonly #clock: RotationClock | null;
   /** openWal's `retention`, applied after each rotation, else null. */
   readonly #retention: WriterRetention | null;
   /** openWal's `rotate.compress`: gzips rotated segments in its own thread, else null. */
@@ -59,7 +48,6 @@ export class Writer {
 
   private constructor(path: string, opts: ResolvedWriterOptions, board?: LockBoard) {
     this.#opts = opts;
-    this.#clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
     this.#file = new ActiveFile(path, opts.mode);
     this.#retention = opts.retention ? new WriterRetention(path, opts.retention) : null;
     this.#compression = opts.rotate !== false && opts.rotate.compress ? new WriterCompression(path, DEFAULT_GZIP_LEVEL, { schedule: () => this.#schedule(), failed: () => this.#failed !== null }) : null;
@@ -67,6 +55,9 @@ export class Writer {
     const stamper = opts.checksum === 'crc32c' ? new Stamper() : null;
     this.#commit = new BatchCommit(this.#file, this.#clients, opts.durability, stamper, TRACE, (take, err) => this.#nack(take, err));
     this.#window = new CommitWindow(opts.commitWindowMs, opts.maxBatchBytes);
+    this.#queue = new WriteQueue(opts.maxBatchBytes);
+    const clock = opts.rotate !== false && opts.rotate.everyMs !== undefined ? new RotationClock(opts.rotate.everyMs, opts.rotate.utc ?? false) : null;
+    this.#rotation = new WriterRotation(this.#file, this.#keeper.lock, opts.rotate, clock, this.#retention, this.#compression);
   }
 
   /** Opens and recovers under the lock, so a tail being written by another process is never mistaken for a torn one. */
@@ -107,7 +98,6 @@ export class Writer {
         if (error) return this.#clients.nack(client, msg.id, msg.count, toWire(error));
         const urgent = msg.urgent === true;
         this.#queue.push({ client, id: msg.id, buf: Buffer.from(msg.buf, 0, msg.len), len: msg.len, count: msg.count, urgent, t: TRACE ? absNow() : 0 });
-        this.#queuedBytes += msg.len;
         this.#received += 1;
         if (urgent) this.#window.urge();
         this.#schedule();
@@ -134,9 +124,9 @@ export class Writer {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while ((this.#queue.length > 0 || this.#rotations.length > 0 || this.#compression?.waiting) && !this.#failed) {
+      while ((this.#queue.length > 0 || this.#rotation.requested || this.#compression?.waiting) && !this.#failed) {
         // Nothing queued is awaited and a cycle began less than commitWindowMs ago: let more join it.
-        const wait = this.#rotations.length > 0 || this.#closed || this.#compression?.waiting ? 0 : this.#window.delay(this.#queuedBytes);
+        const wait = this.#rotation.requested || this.#closed || this.#compression?.waiting ? 0 : this.#window.delay(this.#queue.bytes);
         if (wait > 0) await this.#window.wait(wait);
         await this.#cycle();
         // Let the batches that arrived during the write/fsync in before the next cycle.
@@ -151,22 +141,8 @@ export class Writer {
   }
 
   #take(): Pending[] {
-    const queue = this.#queue;
-    let bytes = 0;
-    let n = 0;
-    while (n < queue.length && (n === 0 || bytes + queue[n]!.len <= this.#opts.maxBatchBytes)) {
-      bytes += queue[n]!.len;
-      n += 1;
-    }
-    this.#queuedBytes -= bytes;
-    this.#window.started(n === queue.length);
-    if (n < queue.length) return queue.splice(0, n);
-    // All of it (the usual case): swap arrays instead of allocating one per cycle. The one
-    // the last cycle took is done with by now: cycles never overlap (#busy).
-    const take = queue;
-    this.#queue = this.#spare;
-    this.#queue.length = 0;
-    this.#spare = take;
+    const take = this.#queue.take();
+    this.#window.started(this.#queue.length === 0);
     return take;
   }
 
@@ -176,7 +152,7 @@ export class Writer {
     try {
       await this.#keeper.ensure();
     } catch (err) {
-      for (const r of this.#rotations.splice(0)) r.reject(err as WalError); // or #run would retry them forever
+      this.#rotation.rejectAll(err as WalError); // or #run would retry them forever
       this.#compression?.drop();
       return this.#nack(this.#take(), err as WalError);
     }
@@ -188,11 +164,10 @@ export class Writer {
     try {
       this.#file.revalidate();
       if (t) t[1] = absNow();
-      // A batch of a new interval starts a new segment (time rotation happens only when there is something to write).
-      if (take.length > 0 && this.#clock?.due(this.#file, Date.now())) this.#maybeRotate(true);
+      if (take.length > 0) this.#rotation.beforeWrite();
       if (take.length > 0) this.#locked(take);
       answered = true;
-      if (!this.#failed) this.#maybeRotate();
+      if (!this.#failed) this.#rotation.maybeRotate();
       const lock = this.#keeper.lock;
       if (!this.#failed && this.#compression?.waiting && lock.stillOurs() && lock.enter()) {
         try { this.#compression.install(); } finally { lock.leave(); }
@@ -218,55 +193,11 @@ export class Writer {
     const lock = this.#keeper.lock;
     // Fence: never write under a lock that another process may have taken over while we
     // were paused, nor once the exiting owner thread took it back (enter() is false).
-    if (!lock.stillOurs() || !lock.enter()) {
-      for (const p of take) this.#queuedBytes += p.len;
-      this.#queue.unshift(...take);
-      return;
-    }
+    if (!lock.stillOurs() || !lock.enter()) return this.#queue.putBack(take);
     try {
       this.#commit.write(take);
     } finally {
       lock.leave();
-    }
-  }
-
-  #maybeRotate(timeDue = false): void {
-    const auto = this.#opts.rotate;
-    const due = timeDue || (auto !== false && this.#file.size >= auto.maxSizeBytes && this.#file.size > 0);
-    if (!due && this.#rotations.length === 0) return;
-    // Renames need the lock as much as writes do (and the exiting owner thread may have taken it).
-    const lock = this.#keeper.lock;
-    if (!lock.stillOurs() || !lock.enter()) return; // retried next cycle
-    try {
-      this.#rotate();
-    } finally {
-      lock.leave();
-    }
-  }
-
-  #rotate(): void {
-    const auto = this.#opts.rotate;
-    const requests = this.#rotations.splice(0);
-    const keep = requests.at(-1)?.maxRotations ?? (auto === false ? 0 : auto.maxRotations);
-    try {
-      const file = this.#file;
-      const rotated = file.size > 0;
-      if (rotated) {
-        shiftSegments(file.path, keep, file.nextSeq, file.mode);
-        this.#clock?.reset();
-        this.#rotationCount += 1;
-        // Still under the lock (see writer-retention.ts); before reopening, so that on a full
-        // disk the space is freed even if making the new file fails.
-        this.#retention?.apply(Math.floor(Date.now() / 1000));
-        file.closeFd();
-        file.open();
-        this.#compression?.kick(); // after retention: no point compressing what it deleted
-      }
-      for (const r of requests) r.resolve({ rotated, nextSeq: file.nextSeq });
-    } catch (err) {
-      const e = fromFsError(err, this.#file.path, 'rotation');
-      for (const r of requests) r.reject(e);
-      throw e;
     }
   }
 
@@ -279,9 +210,8 @@ export class Writer {
   #failStop(e: WalError, take: Pending[]): void {
     this.#failed = e;
     this.#clients.markFailed();
-    this.#queuedBytes = 0;
-    this.#nack([...take, ...this.#queue.splice(0)], e);
-    for (const r of this.#rotations.splice(0)) r.reject(e);
+    this.#nack([...take, ...this.#queue.clear()], e);
+    this.#rotation.rejectAll(e);
     this.#compression?.drop();
     this.#clients.announceFailed(toWire(e));
   }
@@ -294,11 +224,10 @@ export class Writer {
   rotate(maxRotations: number): Promise<RotateResult> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closed) return Promise.reject(new WalError('ECLOSED', 'the WAL is closed', { path: this.#file.path }));
-    return new Promise((resolve, reject) => {
-      this.#rotations.push({ maxRotations, resolve, reject });
-      this.#window.urge();
-      this.#schedule();
-    });
+    const done = this.#rotation.request(maxRotations);
+    this.#window.urge();
+    this.#schedule();
+    return done;
   }
 
   stats(): WriterStats {
@@ -310,7 +239,7 @@ export class Writer {
       ...(trace ? { trace } : {}),
       path: this.#file.path, events: s.events, bytes: s.bytes, batches: s.batches, fsyncs: s.fsyncs, received: this.#received,
       meanBatch: s.batches ? s.events / s.batches : 0, maxBatch: s.maxBatch, durableSeq: s.durableSeq,
-      nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: this.#rotationCount, lockWaits: this.#keeper.lock.waits,
+      nextSeq: this.#file.nextSeq, reopens: this.#file.reopens, rotations: this.#rotation.count, lockWaits: this.#keeper.lock.waits,
       windowWaits: w.waits, windowWaitedMs: Math.round(w.waitedMs),
       failed: this.#failed !== null,
       ...(this.#retention ? { retention: { ...this.#retention.stats } } : {}),
