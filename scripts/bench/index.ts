@@ -85,7 +85,9 @@ function gitCommit(): string | null {
 function runOne(id: string, shared: string, quick: boolean, timeoutMs: number, cpuProf: string | undefined): Promise<CaseResult> {
   const execArgv = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProf, id)}`] : [];
   const args = [id, '--shared', shared, ...(quick ? ['--quick'] : [])];
-  const child = fork(runCaseEntry, args, { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // The case's own processes (a Fastify server, a job runner: lib/peer-process.ts) profile too.
+  const env = cpuProf ? { ...process.env, THREADWAL_BENCH_CPU_PROF: join(cpuProf, id) } : process.env;
+  const child = fork(runCaseEntry, args, { execArgv, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const keep = (b: Buffer): void => {
     output = (output + b.toString()).slice(-4000);

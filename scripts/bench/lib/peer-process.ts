@@ -21,7 +21,9 @@ export class PeerProcess {
 
   constructor(name: string, entry: string, args: string[], cpu: string | null, env?: NodeJS.ProcessEnv) {
     this.#name = name;
-    const argv = [entry, ...args];
+    // Under `--cpu-prof DIR` (index.ts) every peer writes its profiles (one per thread) there too.
+    const prof = process.env.THREADWAL_BENCH_CPU_PROF;
+    const argv = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), entry, ...args];
     const opts = { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] as ['ignore', 'pipe', 'pipe', 'ipc'], env: env ?? process.env };
     this.#child = cpu === null ? spawn(process.execPath, argv, opts) : spawn('taskset', ['-c', cpu, process.execPath, ...argv], opts);
     const keep = (b: Buffer): void => {
