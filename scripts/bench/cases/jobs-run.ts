@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { Latency, now } from '../lib/measure.js';
 import { countInDir } from '../lib/count-matches.js';
-import { procCpu, procMem } from '../lib/proc.js';
+import { procCpu, procMem, procSwitches } from '../lib/proc.js';
 import { importPeer } from '../lib/workload.js';
 import { IN_FLIGHT, PER_THREAD, THREADS, type JobTask, type JobVariant, type JobsResult } from './jobs-shared.js';
 
@@ -102,10 +102,12 @@ async function main(): Promise<JobsResult> {
   const lat = new Latency();
   const w0 = await wal?.stats();
   const cpu0 = procCpu(process.pid);
+  const sw0 = procSwitches(process.pid);
   const t0 = now();
   const jobs = await phase(Number(measureS), lat);
   const ms = now() - t0;
   const cpu1 = procCpu(process.pid);
+  const sw1 = procSwitches(process.pid);
   const w1 = await wal?.stats();
   const mem = procMem(process.pid);
   await pool.destroy();
@@ -113,6 +115,7 @@ async function main(): Promise<JobsResult> {
   const s = lat.summary('job');
   const result: JobsResult = { jobs, seconds: ms / 1000, p50Us: s?.p50Us, p99Us: s?.p99Us, peakRssMb: mem?.peakRssMb ?? null, jobsDone: done };
   if (cpu0 && cpu1 && jobs > 0) result.cpuUsPerJob = (cpu1.totalNs - cpu0.totalNs) / 1000 / jobs;
+  if (sw0 !== null && sw1 !== null && jobs > 0) result.switchesPerJob = (sw1 - sw0) / jobs;
   if (w0 && w1) {
     const fsyncs = w1.fsyncs - w0.fsyncs;
     result.fsyncsPerSec = fsyncs / (ms / 1000);

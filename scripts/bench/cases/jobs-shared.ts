@@ -25,6 +25,8 @@ export interface JobsResult {
   jobsDone: number;
   /** CPU of the whole process (every thread) per job over the measured interval, µs. */
   cpuUsPerJob?: number;
+  /** Context switches of every thread of the process (voluntary + involuntary) per job over the measured interval. */
+  switchesPerJob?: number;
   /** threadwal variants: the writer's fdatasyncs per second, and events and batch messages per fdatasync, over the measured interval. */
   fsyncsPerSec?: number;
   eventsPerSync?: number;

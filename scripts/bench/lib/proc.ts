@@ -1,6 +1,6 @@
 // What /proc says about another process (a server under load, measured from outside so that
 // measuring costs it nothing): CPU of its main thread and of all its threads, and its memory.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts utime and stime in these ticks (100 on every mainstream kernel). */
 const TICKS_PER_S = 100;
@@ -39,6 +39,24 @@ export function procMem(pid: number): ProcMem | null {
     const s = readFileSync(`/proc/${pid}/status`, 'latin1');
     const kb = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
     return { peakRssMb: Math.round(kb('VmHWM') * 1.024) / 1000, rssMb: Math.round(kb('VmRSS') * 1.024) / 1000 };
+  } catch {
+    return null;
+  }
+}
+
+/** Context switches (voluntary + involuntary) of every thread of `pid` so far, from /proc/<pid>/task/<tid>/status, or null. */
+export function procSwitches(pid: number): number | null {
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const s = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
+        for (const m of s.matchAll(/^(?:non)?voluntary_ctxt_switches:\s*(\d+)/gm)) total += Number(m[1]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return total;
   } catch {
     return null;
   }
