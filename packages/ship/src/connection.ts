@@ -1,16 +1,12 @@
 // The NATS connection: the first connect retries with backoff until connectTimeoutMs (then
-// 'unreachable'; bad credentials fail at once with 'auth'); after that the client itself
+// 'unreachable'; bad credentials fail at once with 'auth', a TLS failure with 'tls'); after that the client itself
 // reconnects forever, with the same capped, jittered backoff between attempts.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { safeServers } from './redact.js';
+import { fatalConnectError, diagnoseTls } from './connect-errors.js';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedShipOptions } from './options.js';
-
-function isAuthError(err: unknown): boolean {
-  const e = err as Error | undefined;
-  return e?.name === 'AuthorizationError' || e?.name === 'UserAuthenticationExpiredError' || /authoriz|authentication/i.test(e?.message ?? '');
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -44,7 +40,8 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
       return nc;
     } catch (err) {
       onError(err);
-      if (isAuthError(err)) throw new ShipError('auth', `authorization failed at ${safeServers(o.servers)}: ${(err as Error).message}`, { cause: err });
+      const fatal = fatalConnectError(err, o.servers) ?? await diagnoseTls(o.servers, o.connectOptions.tls, Math.min(o.timeoutMs, 2000));
+      if (fatal !== undefined) throw fatal;
       if (Date.now() - started >= o.connectTimeoutMs) {
         throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(o.servers)} (${(err as Error).message})`, { cause: err });
       }

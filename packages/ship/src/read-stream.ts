@@ -10,6 +10,8 @@
 // checking that). One starting later is a hole: ShipError 'gap'.
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { safeServers } from './redact.js';
+import { fatalConnectError, diagnoseTls } from './connect-errors.js';
+import { natsConnectOptions, type NatsAuth, type NatsTls } from './connect-options.js';
 import { jetstream, jetstreamManager, DeliverPolicy, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { WalError, checkLineChecksum, parseLine, peekSeq, type WalRecord } from '@threadwal/core';
 import { ShipError } from './errors.js';
@@ -22,6 +24,10 @@ export interface ReadStreamOptions {
   servers?: string | string[] | undefined;
   /** An open connection to use (left open); else one is made from `servers` and closed at the end. */
   nc?: NatsConnection | undefined;
+  /** Credentials (with `servers`): one of credsFile, nkeyFile, user + password, token, as ShipOptions.auth. */
+  auth?: NatsAuth | undefined;
+  /** TLS (with `servers`), as ShipOptions.tls. */
+  tls?: NatsTls | true | undefined;
   /** Extra NATS connection options (with `servers`). */
   connectOptions?: Partial<NodeConnectionOptions> | undefined;
   stream: string;
@@ -67,6 +73,8 @@ export function readStream(options: ReadStreamOptions): StreamReader<StreamLine>
   if (options.nc === undefined && options.servers === undefined) throw new ShipError('invalid', 'options.servers (or options.nc) is required');
   const fromSeq = options.fromSeq ?? 0;
   if (!Number.isSafeInteger(fromSeq) || fromSeq < 0) throw new ShipError('invalid', `options.fromSeq must be an integer >= 0, got ${String(fromSeq)}`);
+  const connectOptions = natsConnectOptions(options.auth, options.tls, options.connectOptions);
+  options = { ...options, connectOptions, auth: undefined, tls: undefined };
   const st = { duplicates: 0, messages: 0, walId: undefined as string | undefined };
   const gen = options.raw === true ? lines(options, fromSeq, st) : records(lines(options, fromSeq, st));
   Object.defineProperties(gen, {
@@ -130,11 +138,10 @@ async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: n
   const servers = o.servers === undefined ? [] : typeof o.servers === 'string' ? [o.servers] : o.servers;
   let nc: NatsConnection;
   try {
-    nc = o.nc ?? await connect({ ...o.connectOptions, servers });
+    nc = o.nc ?? await connect({ timeout: o.timeoutMs ?? 5000, ...o.connectOptions, servers });
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AuthorizationError' || /authoriz|authentication/i.test(e.message)) throw new ShipError('auth', `authorization failed at ${safeServers(servers)}: ${e.message}`, { cause: err });
-    throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(servers)} (${e.message})`, { cause: err });
+    throw fatalConnectError(err, servers) ?? await diagnoseTls(servers, o.connectOptions?.tls, Math.min(o.timeoutMs ?? 5000, 2000)) ?? new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(servers)} (${e.message})`, { cause: err });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: o.timeoutMs ?? 5000, checkAPI: false });
