@@ -10,6 +10,7 @@
 // fails, the last good content is used.
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import {
   credsAuthenticator, nkeyAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator, nkeys,
   type Authenticator, type NodeConnectionOptions,
@@ -133,6 +134,8 @@ function tlsOptions(tls: NatsTls | true, p: string): NonNullable<NodeConnectionO
   const cert = tls.certFile === undefined ? undefined : readOption(tls.certFile, `${p}.tls.certFile`);
   const key = tls.keyFile === undefined ? undefined : readOption(tls.keyFile, `${p}.tls.keyFile`);
   try {
+    // createSecureContext takes a CA file without a certificate in it silently.
+    if (ca !== undefined) new X509Certificate(ca);
     createSecureContext({ ca, cert, key });
   } catch (err) {
     // OpenSSL's reason (a bad PEM, a key that does not match the certificate); never the content.

@@ -1,9 +1,9 @@
 // The NATS connection: the first connect retries with backoff until connectTimeoutMs (then
 // 'unreachable'; bad credentials fail at once with 'auth', a TLS failure with 'tls'); after that the client itself
 // reconnects forever, with the same capped, jittered backoff between attempts.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { safeServers } from './redact.js';
-import { fatalConnectError, diagnoseTls } from './connect-errors.js';
+import { connectChecked } from './connect-errors.js';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedShipOptions } from './options.js';
@@ -20,10 +20,11 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
   const started = Date.now();
   const backoff = new Backoff(o.backoff);
   const reconnect = new Backoff(o.backoff);
+  let first = true;
   for (;;) {
     if (signal.aborted) return undefined;
     try {
-      const nc = await connect({
+      const nc = await connectChecked({
         ...o.connectOptions,
         servers: o.servers,
         name: `threadwal-ship ${o.name}`,
@@ -33,15 +34,16 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
         pingInterval: o.pingIntervalMs,
         maxPingOut: 3,
         timeout: Math.min(o.timeoutMs, 5000),
-      });
+      }, first, Math.min(o.timeoutMs, 2000));
+      first = false;
       void (async () => {
         for await (const s of nc.status()) if (s.type === 'reconnect') reconnect.reset();
       })().catch(() => undefined);
       return nc;
     } catch (err) {
+      first = false;
       onError(err);
-      const fatal = fatalConnectError(err, o.servers) ?? await diagnoseTls(o.servers, o.connectOptions.tls, Math.min(o.timeoutMs, 2000));
-      if (fatal !== undefined) throw fatal;
+      if (err instanceof ShipError) throw err;
       if (Date.now() - started >= o.connectTimeoutMs) {
         throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(o.servers)} (${(err as Error).message})`, { cause: err });
       }

@@ -8,9 +8,9 @@
 // right after the one before. A message starting earlier overlaps: the seqs met again are
 // skipped and counted (`duplicates`; the shipper never makes one, the counter is for
 // checking that). One starting later is a hole: ShipError 'gap'.
-import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { safeServers } from './redact.js';
-import { fatalConnectError, diagnoseTls } from './connect-errors.js';
+import { connectChecked } from './connect-errors.js';
 import { natsConnectOptions, type NatsAuth, type NatsTls } from './connect-options.js';
 import { jetstream, jetstreamManager, DeliverPolicy, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { WalError, checkLineChecksum, parseLine, peekSeq, type WalRecord } from '@threadwal/core';
@@ -138,10 +138,11 @@ async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: n
   const servers = o.servers === undefined ? [] : typeof o.servers === 'string' ? [o.servers] : o.servers;
   let nc: NatsConnection;
   try {
-    nc = o.nc ?? await connect({ timeout: o.timeoutMs ?? 5000, ...o.connectOptions, servers });
+    nc = o.nc ?? await connectChecked({ timeout: o.timeoutMs ?? 5000, ...o.connectOptions, servers }, true, Math.min(o.timeoutMs ?? 5000, 2000));
   } catch (err) {
     const e = err as Error;
-    throw fatalConnectError(err, servers) ?? await diagnoseTls(servers, o.connectOptions?.tls, Math.min(o.timeoutMs ?? 5000, 2000)) ?? new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(servers)} (${e.message})`, { cause: err });
+    if (err instanceof ShipError) throw err;
+    throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(servers)} (${e.message})`, { cause: err });
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: o.timeoutMs ?? 5000, checkAPI: false });
