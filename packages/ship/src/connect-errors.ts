@@ -5,8 +5,8 @@
 // One case the client cannot see: with TLS 1.3 a server that refuses the client certificate
 // says so (an alert) after the client thinks the handshake is done, and nats.js then waits
 // for its connect timeout. So probeTls() does the handshake itself (read INFO, start TLS with
-// the same files, PING) and reports the alert: beside the connect when TLS options are given
-// (so the refusal comes at once), and after a failure nothing else explains.
+// the same files, PING) and reports the alert: before the first connect when TLS options are
+// given (so the refusal comes at once), and after a failure nothing else explains.
 import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -114,26 +114,18 @@ export async function diagnoseTls(servers: readonly string[], tls: NodeConnectio
 
 /**
  * connect(), throwing ShipError 'auth' / 'tls' for what a retry cannot fix and the client's
- * own error otherwise. With `probe` (the first attempt) and TLS options, a probe runs beside it.
+ * own error otherwise. With `probe` (the first attempt) and TLS options, the handshake is
+ * probed first (a few ms; not beside the connect, whose refused attempt would then hold the
+ * process until its timeout).
  */
 export async function connectChecked(opts: NodeConnectionOptions & { servers: string[] }, probe: boolean, probeMs: number): Promise<NatsConnection> {
-  const attempt = connect(opts);
-  let nc: NatsConnection;
+  if (probe && opts.tls !== undefined && opts.tls !== null) {
+    const refused = await diagnoseTls(opts.servers, opts.tls, probeMs);
+    if (refused !== undefined) throw refused;
+  }
   try {
-    if (probe && opts.tls !== undefined && opts.tls !== null) {
-      const refused: Promise<ShipError | NatsConnection> = diagnoseTls(opts.servers, opts.tls, probeMs).then<ShipError | NatsConnection>((e) => e ?? attempt);
-      const first = await Promise.race([attempt, refused]);
-      if (first instanceof ShipError) {
-        attempt.then((c) => c.close(), () => undefined).catch(() => undefined);
-        throw first;
-      }
-      nc = first;
-    } else {
-      nc = await attempt;
-    }
+    return await connect(opts);
   } catch (err) {
-    if (err instanceof ShipError) throw err;
     throw fatalConnectError(err, opts.servers) ?? await diagnoseTls(opts.servers, opts.tls, probeMs) ?? err;
   }
-  return nc;
 }

@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 import { ship, readStream, isShipError, type ShipError, type ShipOptions } from '../src/index.js';
 import { natsAvailable, type NatsServer } from '../src/testing.js';
 import { tmpDir, appendEvents, checkStream, CLEAN, verdict } from './helpers.js';
-import { opensslAvailable, makeCerts, makeNkey, startTlsServer, startNkeyServer, type Certs } from './secure.js';
+import { opensslAvailable, makeCerts, makeNkey, startTlsServer, startNkeyServer, startOperatorServer, type Certs } from './secure.js';
 import { startServer } from '../src/testing.js';
 
 const SECRET = 'pw-9f3a-SECRET-71c2';
@@ -105,6 +105,19 @@ if (!nats.ok) {
       await shipsThrough(server, 'NK', { auth: { nkeyFile: known.seedFile } });
       const e = await rejected(server, { auth: { nkeyFile: stranger.seedFile } }, 'auth');
       assert.not.match(e.message, readFileSync(stranger.seedFile, 'utf8').trim());
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a .creds file (operator mode): ships; a user of an account the server does not know is auth at once', async () => {
+    const dir = tmpDir();
+    const { server, creds, strangerCreds } = await startOperatorServer(dir, 'op');
+    try {
+      await shipsThrough(server, 'CREDS', { auth: { credsFile: creds } });
+      const e = await rejected(server, { auth: { credsFile: strangerCreds } }, 'auth');
+      const seed = /SU[A-Z0-9]+/.exec(readFileSync(strangerCreds, 'utf8'))![0];
+      assert.not.match(e.message, seed);
     } finally {
       await server.stop();
     }
