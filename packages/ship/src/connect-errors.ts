@@ -30,7 +30,7 @@ export function fatalReason(err: unknown): 'auth' | 'tls' | undefined {
 
 function hint(err: unknown): string {
   const code = codeOf(err);
-  if (/ALERT|ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED/.test(code)) return 'the server refused our client certificate (give one its CA signed: tls.certFile and tls.keyFile, --tlscert and --tlskey)';
+  if (/ALERT/.test(code)) return 'the server refused our client certificate (give one its CA signed: tls.certFile and tls.keyFile, --tlscert and --tlskey)';
   if (/^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO)/.test(code)) return "the server's certificate is not trusted (give the CA that signed it: tls.caFile, --tlsca)";
   if (/ALTNAME|HOSTNAME/.test(code)) return "the server's certificate does not name the host in the URL";
   if (/^CERT_/.test(code)) return "the server's certificate is not valid now";
@@ -43,7 +43,9 @@ export function fatalConnectError(err: unknown, servers: readonly string[]): Shi
   const message = (err as Error | undefined)?.message ?? String(err);
   const code = codeOf(err);
   if (reason === 'auth') return new ShipError('auth', `authorization failed at ${safeServers(servers)}: ${message}`, { cause: err });
-  if (reason === 'tls') return new ShipError('tls', `TLS with ${safeServers(servers)} failed: ${hint(err)} (${code ? `${code}: ` : ''}${message.split('\n')[0]!.replace(/^[0-9A-F]+:error:[0-9A-F]+:/i, '')})`, { cause: err });
+  // OpenSSL's text of an alert is a source path and numbers around "alert bad certificate".
+  const detail = /\balert ([a-z ]+)/i.exec(message)?.[0] ?? message.split('\n')[0];
+  if (reason === 'tls') return new ShipError('tls', `TLS with ${safeServers(servers)} failed: ${hint(err)} (${code ? `${code}: ` : ''}${detail})`, { cause: err });
   return undefined;
 }
 
