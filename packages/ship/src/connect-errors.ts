@@ -24,7 +24,8 @@ export function fatalReason(err: unknown): 'auth' | 'tls' | undefined {
   const e = err as Error | undefined;
   if (e?.name === 'AuthorizationError' || e?.name === 'UserAuthenticationExpiredError' || /authoriz|authentication/i.test(e?.message ?? '')) return 'auth';
   if (/^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|HOSTNAME_MISMATCH)/.test(codeOf(err))) return 'tls';
-  if (/tls is not available on this server|certificate/i.test(e?.message ?? '')) return 'tls';
+  // nats.js: TLS asked for (tls options) and the server offers none, or the other way round.
+  if (/does not support 'tls'|tls is not available|certificate/i.test(e?.message ?? '')) return 'tls';
   return undefined;
 }
 
@@ -34,6 +35,7 @@ function hint(err: unknown): string {
   if (/^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO)/.test(code)) return "the server's certificate is not trusted (give the CA that signed it: tls.caFile, --tlsca)";
   if (/ALTNAME|HOSTNAME/.test(code)) return "the server's certificate does not name the host in the URL";
   if (/^CERT_/.test(code)) return "the server's certificate is not valid now";
+  if (/does not support 'tls'/.test(String((err as Error | undefined)?.message))) return 'the server does not offer TLS';
   return 'TLS failed';
 }
 

@@ -85,12 +85,14 @@ if (!nats.ok) {
     }
   });
 
-  test('token: ships; a wrong token is auth at once', async () => {
+  test('token: ships; a wrong token is auth at once; TLS asked of a server without it is tls at once', async () => {
     const server = await startServer(tmpDir(), 'tok', ['--auth', SECRET]);
     try {
       await shipsThrough(server, 'TOK', { auth: { token: SECRET } });
       await rejected(server, { auth: { token: `${SECRET}x` } }, 'auth');
       await rejected(server, {}, 'auth');
+      const plain = await rejected(server, { auth: { token: SECRET }, tls: true }, 'tls');
+      assert.match(plain.message, /the server does not offer TLS/);
     } finally {
       await server.stop();
     }
