@@ -1,16 +1,12 @@
 // The NATS connection: the first connect retries with backoff until connectTimeoutMs (then
-// 'unreachable'; bad credentials fail at once with 'auth'); after that the client itself
+// 'unreachable'; bad credentials fail at once with 'auth', a TLS failure with 'tls'); after that the client itself
 // reconnects forever, with the same capped, jittered backoff between attempts.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { safeServers } from './redact.js';
+import { connectChecked } from './connect-errors.js';
 import { ShipError } from './errors.js';
 import { Backoff } from './backoff.js';
 import type { ResolvedShipOptions } from './options.js';
-
-function isAuthError(err: unknown): boolean {
-  const e = err as Error | undefined;
-  return e?.name === 'AuthorizationError' || e?.name === 'UserAuthenticationExpiredError' || /authoriz|authentication/i.test(e?.message ?? '');
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -24,10 +20,11 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
   const started = Date.now();
   const backoff = new Backoff(o.backoff);
   const reconnect = new Backoff(o.backoff);
+  let first = true;
   for (;;) {
     if (signal.aborted) return undefined;
     try {
-      const nc = await connect({
+      const nc = await connectChecked({
         ...o.connectOptions,
         servers: o.servers,
         name: `threadwal-ship ${o.name}`,
@@ -37,14 +34,16 @@ export async function connectFirst(o: ResolvedShipOptions, signal: AbortSignal, 
         pingInterval: o.pingIntervalMs,
         maxPingOut: 3,
         timeout: Math.min(o.timeoutMs, 5000),
-      });
+      }, first, Math.min(o.timeoutMs, 2000));
+      first = false;
       void (async () => {
         for await (const s of nc.status()) if (s.type === 'reconnect') reconnect.reset();
       })().catch(() => undefined);
       return nc;
     } catch (err) {
+      first = false;
       onError(err);
-      if (isAuthError(err)) throw new ShipError('auth', `authorization failed at ${safeServers(o.servers)}: ${(err as Error).message}`, { cause: err });
+      if (err instanceof ShipError) throw err;
       if (Date.now() - started >= o.connectTimeoutMs) {
         throw new ShipError('unreachable', `cannot reach a NATS server at ${safeServers(o.servers)} (${(err as Error).message})`, { cause: err });
       }

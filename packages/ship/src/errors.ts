@@ -18,6 +18,8 @@ export type ShipErrorReason =
   | 'wal-mismatch'
   /** The server rejected our credentials. */
   | 'auth'
+  /** TLS failed: the server's certificate is not trusted, or the server refused our client certificate. */
+  | 'tls'
   /** No server answered within connectTimeoutMs on the first connect. */
   | 'unreachable'
   /** Any other rejection the server will repeat on retry. */

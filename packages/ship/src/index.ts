@@ -1,6 +1,7 @@
 // @threadwal/ship: ship a threadwal WAL to a NATS JetStream stream, exactly once per seq.
 export { ship, Shipper } from './shipper.js';
 export type { ShipOptions, BatchOptions } from './options.js';
+export type { NatsAuth, NatsTls } from './connect-options.js';
 export { DEFAULT_BATCH_EVENTS, DEFAULT_BATCH_BYTES } from './options.js';
 export type { ShipStatus, ShipResult } from './status.js';
 export { ShipError, isShipError } from './errors.js';

@@ -1,6 +1,7 @@
 // ship()'s options, checked up front (EINVAL naming the option, as everywhere in threadwal).
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { ShipError } from './errors.js';
+import { natsConnectOptions, type NatsAuth, type NatsTls } from './connect-options.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { ShipStatus } from './status.js';
@@ -57,7 +58,11 @@ export interface ShipOptions {
   cursor?: string | false | undefined;
   /** Where the last acked seq is kept. Default: FileCheckpoint(walPath, name). */
   checkpoint?: Checkpoint | undefined;
-  /** Extra NATS connection options (user/pass, token, authenticator, tls…). */
+  /** Credentials: one of credsFile, nkeyFile, user + password, token (see docs/SHIPPING.md#connecting-to-a-real-cluster). */
+  auth?: NatsAuth | undefined;
+  /** TLS: true (the system's CAs), or { caFile, certFile, keyFile }. */
+  tls?: NatsTls | true | undefined;
+  /** Extra NATS connection options, passed to the client as they are (auth and tls above are the checked way). */
   connectOptions?: Partial<NodeConnectionOptions> | undefined;
   /** Stops the shipper (as stop()) when aborted. */
   signal?: AbortSignal | undefined;
@@ -139,7 +144,7 @@ export function resolveShipOptions(o: ShipOptions): ResolvedShipOptions {
     backoff: o.backoff ?? {},
     checkpoint: o.checkpoint,
     cursor: o.cursor === undefined ? name : o.cursor,
-    connectOptions: o.connectOptions ?? {},
+    connectOptions: natsConnectOptions(o.auth, o.tls, o.connectOptions),
     signal: o.signal,
     onStatus: o.onStatus, onAcked: o.onAcked, onWarning: o.onWarning,
   };

@@ -193,8 +193,12 @@ export class Shipper {
       clearInterval(timer);
       if (nc) {
         // drain() waits for a server; when there is none (an outage) close after timeoutMs.
-        const closed = nc.drain().catch(() => undefined);
-        if ((await Promise.race([closed.then(() => true), sleep(o.timeoutMs).then(() => false)])) === false) await nc.close().catch(() => undefined);
+        // The timer is cut short once drained: left running it kept `ship --once` alive timeoutMs longer.
+        const drained = new AbortController();
+        const closed = nc.drain().catch(() => undefined).then(() => true);
+        const ok = await Promise.race([closed, sleep(o.timeoutMs, drained.signal).then(() => false)]);
+        drained.abort();
+        if (!ok) await nc.close().catch(() => undefined);
       }
       if (this.#state !== 'failed') this.#state = 'stopped';
       o.onStatus?.(this.status());

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { natsAvailable, startServer, freePort, type NatsServer } from '../src/testing.js';
@@ -120,8 +121,10 @@ if (!avail.ok) {
     assert.is(down.code, 1);
     oneLine(down.stderr, new RegExp(`cannot reach a NATS server at nats://127.0.0.1:${port}`));
     const authed = await startServer(tmpDir(), 'auth', ['--user', 'u', '--pass', 'right']);
+    const pwFile = join(tmpDir(), 'pw');
+    writeFileSync(pwFile, 'wrong\n');
     try {
-      const bad = await run(['ship', path, '--server', `nats://u:wrong@127.0.0.1:${authed.port}`, '--stream', 'X', '--subject', 'tw.x', '--once']);
+      const bad = await run(['ship', path, '--server', authed.url, '--user', 'u', '--password-file', pwFile, '--stream', 'X', '--subject', 'tw.x', '--once']);
       assert.is(bad.code, 1);
       oneLine(bad.stderr, /authorization failed/);
     } finally {

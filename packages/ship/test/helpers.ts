@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWal } from '@threadwal/client';
 import { readWal } from '@threadwal/maintenance';
-import { readStream, isShipError } from '../src/index.js';
+import { readStream, isShipError, type ReadStreamOptions } from '../src/index.js';
 
 export const FULL = process.env.THREADWAL_FULL === '1';
 export function size(ci: number, full: number): number {
@@ -59,7 +59,7 @@ export interface StreamCheck {
  * WAL: every WAL seq once, in order, byte for byte as stored. Duplicates are the WAL seqs
  * the reader met again in an overlapping message; a hole is a gap.
  */
-export async function checkStream(servers: string | string[], stream: string, walPath: string): Promise<StreamCheck> {
+export async function checkStream(servers: string | string[], stream: string, walPath: string, conn: Pick<ReadStreamOptions, 'auth' | 'tls'> = {}): Promise<StreamCheck> {
   const wal: Buffer[] = [];
   let base = -1;
   for await (const r of readWal(walPath, { raw: true })) {
@@ -69,7 +69,7 @@ export async function checkStream(servers: string | string[], stream: string, wa
   // Right after a cluster node restarts the API can time out for a while: a few tries.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await readBack(servers, stream, wal, base);
+      return await readBack(servers, stream, wal, base, conn);
     } catch (err) {
       if (attempt >= 10 || isShipError(err)) throw err;
       await new Promise((r) => setTimeout(r, 500));
@@ -77,14 +77,14 @@ export async function checkStream(servers: string | string[], stream: string, wa
   }
 }
 
-async function readBack(servers: string | string[], stream: string, wal: Buffer[], base: number): Promise<StreamCheck> {
+async function readBack(servers: string | string[], stream: string, wal: Buffer[], base: number, conn: Pick<ReadStreamOptions, 'auth' | 'tls'>): Promise<StreamCheck> {
   const check: StreamCheck = { walEvents: wal.length, streamEvents: 0, streamMessages: 0, duplicates: 0, gaps: 0, outOfOrder: 0, mismatched: 0, firstProblem: null };
   const problem = (s: string): void => { check.firstProblem ??= s; };
   const ac = new AbortController();
   // A stalled read fails the test instead of hanging it.
   let lastAt = Date.now();
   const guard = setInterval(() => { if (Date.now() - lastAt > 20_000) { problem('the consumer stalled'); ac.abort(); } }, 1000);
-  const reader = readStream({ servers, stream, raw: true, signal: ac.signal, connectOptions: { maxReconnectAttempts: -1 } });
+  const reader = readStream({ ...conn, servers, stream, raw: true, signal: ac.signal, connectOptions: { maxReconnectAttempts: -1 } });
   let prev = base - 1;
   try {
     for await (const l of reader) {

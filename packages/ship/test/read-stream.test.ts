@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { connect, headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { openWal } from '@threadwal/client';
@@ -155,6 +156,38 @@ if (!avail.ok) {
     await put(other, 0, 1);
     await put(other, 2, 3, 'w2');
     assert.ok(isShipError(await failure(all(readStream({ servers: server.url, stream: other }))), 'foreign-writer'));
+  });
+
+  test('a stream of large batches is read back in pulls the server can deliver: no slow-consumer cut', async () => {
+    // A server whose per-connection buffer (max_pending) is 6 MB: 100 messages of 128 KiB
+    // (the client's default pull) would overrun it, and the server would cut the reader as a
+    // slow consumer (the ordered consumer then stalled ~30 s, or for good).
+    const dir = tmpDir();
+    const conf = join(dir, 'small-pending.conf');
+    writeFileSync(conf, 'max_pending: 6MB\n');
+    const small = await startServer(dir, 'pending', ['-c', conf]);
+    try {
+      const path = join(dir, 'big.wal');
+      const wal = await openWal(path);
+      const pad = 'p'.repeat(180);
+      for (let i = 0; i < 60_000; i++) wal.appendNoWait({ type: 'job_started', job_id: `j${i}`, pad });
+      await wal.close();
+      const stream = uniq();
+      const r = await ship(path, { servers: small.url, stream, subject: `tw.${stream}`, createStream: true, once: true, serverSyncIntervalMs: 0, batch: { maxBytes: 128 * 1024 } }).done;
+      assert.ok(r.messages > 100, `${r.messages} messages: too few to overrun the buffer`);
+      let n = 0;
+      let next = 0;
+      // (A liveness guard, not a speed check: without pulls by bytes the read never ended.)
+      for await (const l of readStream({ servers: small.url, stream, signal: AbortSignal.timeout(60_000) })) {
+        assert.is(l.seq, next++);
+        n++;
+      }
+      assert.is(n, 60_000, 'the read back stalled');
+      const varz = await (await fetch(`http://127.0.0.1:${small.httpPort}/varz`)).json() as { slow_consumers: number };
+      assert.is(varz.slow_consumers, 0, 'the server cut a reader as a slow consumer');
+    } finally {
+      await small.stop();
+    }
   });
 
   test('bad options: ShipError invalid', () => {

@@ -5,8 +5,9 @@
 import { Option, type Command } from 'commander';
 import { countArg } from '../options.js';
 import { Output } from '../output.js';
+import { addNatsConnectOptions, natsConnectOptions, withFlagNames, type NatsConnectFlags } from '../nats-connect.js';
 
-interface ShipReadOptions {
+interface ShipReadOptions extends NatsConnectFlags {
   server: string[];
   stream: string;
   fromSeq?: number;
@@ -21,16 +22,18 @@ function collectServers(value: string, prev: string[] | undefined): string[] {
 const TD = new TextDecoder();
 
 export function registerShipRead(program: Command): void {
-  program
+  const cmd = program
     .command('ship-read')
     .description("print the WAL events a JetStream stream holds (what `threadwal ship` sent) as JSONL, in seq order, each once")
     .requiredOption('--server <url>', 'NATS server URL (repeat or comma-separate for a cluster)', collectServers)
     .requiredOption('--stream <name>', 'the stream `threadwal ship` ships to')
     .addOption(new Option('--from-seq <n>', 'start at this WAL seq').argParser(countArg))
     .option('--follow', 'keep printing new events until Ctrl-C')
-    .option('--raw', 'print the lines exactly as the WAL stored them (a checksum field included) instead of the records')
+    .option('--raw', 'print the lines exactly as the WAL stored them (a checksum field included) instead of the records');
+  addNatsConnectOptions(cmd)
     .addHelpText('after', '\nExamples:\n  threadwal ship-read --server nats://127.0.0.1:4222 --stream APP | jq .job_id\n  threadwal ship-read --server nats://127.0.0.1:4222 --stream APP --from-seq 1000 --follow')
     .action(async (opts: ShipReadOptions) => {
+      const conn = natsConnectOptions(opts, opts.server);
       const { readStream } = await import('@threadwal/ship');
       const out = new Output();
       const ac = new AbortController();
@@ -39,11 +42,11 @@ export function registerShipRead(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const common = { servers: opts.server, stream: opts.stream, fromSeq: opts.fromSeq, follow: opts.follow === true, signal: ac.signal };
+        const common = { ...conn, servers: opts.server, stream: opts.stream, fromSeq: opts.fromSeq, follow: opts.follow === true, signal: ac.signal };
         if (opts.raw) {
-          for await (const l of readStream({ ...common, raw: true })) await out.line(TD.decode(l.line));
+          for await (const l of withFlagNames(() => readStream({ ...common, raw: true }))) await out.line(TD.decode(l.line));
         } else {
-          for await (const r of readStream(common)) await out.line(JSON.stringify(r));
+          for await (const r of withFlagNames(() => readStream(common))) await out.line(JSON.stringify(r));
         }
         await out.flush();
       } finally {

@@ -9,8 +9,9 @@ import { countArg, positiveCountArg, sizeArg, durationArg } from '../options.js'
 import { requireWal } from '../wal-path.js';
 import { formatSize } from '../units.js';
 import { fmtInt } from '../report.js';
+import { addNatsConnectOptions, natsConnectOptions, withFlagNames, type NatsConnectFlags } from '../nats-connect.js';
 
-interface ShipCliOptions {
+interface ShipCliOptions extends NatsConnectFlags {
   server: string[];
   stream: string;
   subject: string;
@@ -37,11 +38,11 @@ export function progressLine(s: ShipStatus, rate: number): string {
 }
 
 export function registerShip(program: Command): void {
-  program
+  const cmd = program
     .command('ship')
     .description('ship a WAL to a NATS JetStream stream, exactly once per seq, following new events (until Ctrl-C) or --once')
     .argument('<wal>', 'the WAL file')
-    .requiredOption('--server <url>', 'NATS server URL (repeat or comma-separate for a cluster; nats://user:pass@host:port for auth)', collectServers)
+    .requiredOption('--server <url>', 'NATS server URL (repeat or comma-separate for a cluster)', collectServers)
     .requiredOption('--stream <name>', 'the JetStream stream (one per WAL)')
     .requiredOption('--subject <subj>', 'the subject to publish to (bound by the stream)')
     .option('--name <name>', 'names the checkpoint ({wal}.ship/<name>.json)', 'ship')
@@ -53,14 +54,17 @@ export function registerShip(program: Command): void {
     .addOption(new Option('--connect-timeout <ms>', 'give up the first connect after this long').argParser(countArg).default(10_000))
     .addOption(new Option('--batch-events <n>', 'stored lines per message at most (default 16384); 1: one event per message, the line without \\n').argParser(positiveCountArg))
     .addOption(new Option('--batch-bytes <size>', "bytes per message at most (default 1MiB; never above the server's max_payload)").argParser(sizeArg))
-    .addOption(new Option('--server-sync-interval <duration>', 'how long after its ack the server may still lose an event (nats-server 2.9: 2m; 0 for sync_interval: always): the cursor retention waits for passes an event only then').argParser(durationArg).default(120, '2m'))
-    .addHelpText('after', '\nExamples:\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --create-stream\n  threadwal ship app.wal --server nats://a:4222,nats://b:4222 --stream APP --subject app.events --once --json\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --batch-events 1\n\nRead it back: threadwal ship-read --server nats://127.0.0.1:4222 --stream APP | jq .')
+    .addOption(new Option('--server-sync-interval <duration>', 'how long after its ack the server may still lose an event (nats-server 2.9: 2m; 0 for sync_interval: always): the cursor retention waits for passes an event only then').argParser(durationArg).default(120, '2m'));
+  addNatsConnectOptions(cmd)
+    .addHelpText('after', '\nExamples:\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --create-stream\n  threadwal ship app.wal --server nats://a:4222,nats://b:4222 --stream APP --subject app.events --once --json\n  threadwal ship app.wal --server nats://127.0.0.1:4222 --stream APP --subject app.events --batch-events 1\n  THREADWAL_NATS_PASSWORD=… threadwal ship app.wal --server nats://nats.internal:4222 --tlsca ca.pem --user shipper --stream APP --subject app.events\n  threadwal ship app.wal --server nats://nats.internal:4222 --creds shipper.creds --tlsca ca.pem --tlscert client.pem --tlskey client.key --stream APP --subject app.events\n\nRead it back: threadwal ship-read --server nats://127.0.0.1:4222 --stream APP | jq .')
     .action(async (input: string, opts: ShipCliOptions) => {
       const path = requireWal(input);
+      const conn = natsConnectOptions(opts, opts.server);
       const { ship } = await import('@threadwal/ship');
       const tty = process.stderr.isTTY === true && !opts.json;
       let last = { t: performance.now(), shipped: 0, rate: 0 };
-      const shipper = ship(path, {
+      const shipper = withFlagNames(() => ship(path, {
+        ...conn,
         servers: opts.server,
         stream: opts.stream,
         subject: opts.subject,
@@ -78,7 +82,7 @@ export function registerShip(program: Command): void {
           if (now - last.t >= 1000) last = { t: now, shipped: s.shipped, rate: ((s.shipped - last.shipped) * 1000) / (now - last.t) };
           process.stderr.write(`\r\x1b[K${progressLine(s, last.rate)}`);
         } : undefined,
-      });
+      }));
       const onSignal = (): void => { void shipper.stop(); };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
