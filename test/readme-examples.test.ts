@@ -53,7 +53,7 @@ function run(sources: Record<string, string>, main: string): { status: number | 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, dir, tsc: tsc.status === 0 ? null : `${tsc.stdout}${tsc.stderr}` };
 }
 
-function records(path: string): Array<{ seq: number; job_id: string }> {
+function records(path: string): Array<{ seq: number; job_id: string; type: string }> {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
@@ -73,17 +73,24 @@ test('README: four worker threads over wal.port() / connectWal, the owner closin
   }
 });
 
-test('README: a piscina task appending through wal.port()', () => {
+test('README: piscina tasks appending through walForThread, one client per pool thread', () => {
   const src = files('pool.ts');
   assert.equal(Object.keys(src).sort(), ['pool.js', 'pool.ts', 'task.js', 'task.ts']);
   const r = run(src, 'pool.js');
   try {
     assert.is(r.tsc, null);
     assert.is(r.status, 0, r.stderr);
-    assert.ok(r.stdout.includes('durable seqs'), r.stdout);
-    const lines = records(join(r.dir, 'app.wal'));
-    assert.equal(lines.map((l) => l.seq), [0, 1, 2]);
-    assert.equal(lines.map((l) => l.job_id).sort(), ['job-1', 'job-2', 'job-3']);
+    const lines = records(join(r.dir, 'jobs.wal'));
+    assert.equal(lines.map((l) => l.seq), [0, 1, 2, 3, 4, 5]);
+    const byJob = new Map<string, string[]>();
+    for (const l of lines) byJob.set(l.job_id, [...(byJob.get(l.job_id) ?? []), l.type]);
+    assert.equal([...byJob.keys()].sort(), ['job-1', 'job-2', 'job-3']);
+    for (const types of byJob.values()) assert.equal(types, ['job_started', 'job_completed']);
+    // Each task returned its job_completed seq, printed in job order.
+    const printed = /durable seqs \[ (\d+), (\d+), (\d+) \]/.exec(r.stdout);
+    assert.ok(printed, r.stdout);
+    const completed = new Map(lines.filter((l) => l.type === 'job_completed').map((l) => [l.job_id, l.seq]));
+    assert.equal(printed!.slice(1).map(Number), ['job-1', 'job-2', 'job-3'].map((j) => completed.get(j)));
   } finally {
     rmSync(r.dir, { recursive: true, force: true });
   }
