@@ -179,7 +179,9 @@ try {
   await readers(bigWal);
   const nowait = await appendNoWaitRate(dir, N_BATCH);
   rows.push({ id: 'append-nowait', title: 'one producer, appendNoWait (flush per 1000), durable', events: N_BATCH, eventsPerSec: round(nowait) });
-  const one = await startServer(dir);
+  // Its own name, so its own store dir: the cluster's node n1 once started on this one's
+  // js-n1, holding these R1 streams, and never became current for any R3 stream (the run hung).
+  const one = await startServer(dir, 'solo');
   started.push(one);
   setServerPids([one.child?.pid]);
   const r1 = await suite('R1', [one.url], 1, bigWal, smallWal);
