@@ -2,10 +2,11 @@
 // which module is the foundation and breaks under esbuild's file-by-file output when one
 // side reads the other during evaluation), and no package importing itself through its own
 // name (human-units.ts once imported WalError from '@threadwal/core', a six-file cycle).
+// And no source file over MAX_LINES (STYLE.md: small single-purpose files).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,5 +66,23 @@ for (const pkg of packages) {
     assert.equal(selfImports, []);
   });
 }
+
+const MAX_LINES = 300;
+/**
+ * Files allowed over MAX_LINES for now, each for a stated reason; drop an entry once its file is split.
+ * - batcher.ts, writer-core.ts: being changed by other work in flight (issue 19); split them
+ *   when that lands, not under it.
+ */
+const OVER_MAX_ALLOWED = new Set([
+  'packages/client/src/batch/batcher.ts',
+  'packages/core/src/writer/writer-core.ts',
+]);
+
+test(`no source file over ${MAX_LINES} lines (but the allow-list)`, () => {
+  const over = packages.flatMap((pkg) => sources(join(root, 'packages', pkg, 'src')))
+    .map((f) => ({ file: relative(root, f).split(sep).join('/'), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+    .filter((x) => x.lines > MAX_LINES && !OVER_MAX_ALLOWED.has(x.file));
+  assert.equal(over, [], `split these by concern: ${JSON.stringify(over)}`);
+});
 
 test.run();
