@@ -6,6 +6,7 @@ import { wrap, releaseProxy, type Remote } from 'comlink';
 import { WalError, fromWire } from '../errors.js';
 import { installWalErrorTransfer } from './comlink-errors.js';
 import { firstMessageOrClose } from './port-compat.js';
+import { ControlCalls } from './control-calls.js';
 import { hosts, live } from './host-registry.js';
 import { LockBoard } from '../lock/lock-board.js';
 import type { ResolvedWriterOptions } from '../options.js';
@@ -33,16 +34,17 @@ export class WriterHost {
   #unreportedCut: OpenInfo['recovery'] = null;
   #starting: Promise<void> | null = null;
   #refs = 0;
-  #calls = 0;
   #closed = false;
   /** release() has asked the thread to close: its exit is the end of that, not a death. */
   #releasing = false;
   readonly #sabs = new Set<Int32Array>();
   readonly #deathListeners = new Set<(err: WalError) => void>();
+  readonly #calls: ControlCalls;
 
   private constructor(path: string, options: ResolvedWriterOptions) {
     this.path = path;
     this.options = options;
+    this.#calls = new ControlCalls(path);
     this.started = this.#ensure();
     this.started.catch(() => {
       // A failed start drops the host, so the next opener tries afresh.
@@ -113,7 +115,10 @@ export class WriterHost {
     worker.removeAllListeners('error');
     worker.removeAllListeners('exit');
     worker.on('error', () => undefined); // reported through 'exit' below
-    worker.on('exit', (code) => this.#onExit(worker, code));
+    worker.on('exit', (code) => {
+      this.#onExit(worker, code);
+      this.#calls.exited(worker, code); // the one listener for every control call in flight
+    });
     this.#worker = worker;
     this.#control = wrap<WriterControl>(port1 as unknown as Parameters<typeof wrap>[0]);
     port1.unref(); // after wrap: comlink's message listener refs the port
@@ -227,20 +232,7 @@ export class WriterHost {
 
   async #call<T>(fn: (c: Remote<WriterControl>) => Promise<T>, exitIsOk = false): Promise<T> {
     await this.#ensure();
-    const worker = this.#worker!;
-    if (this.#calls++ === 0) worker.ref();
-    // comlink never settles a call whose thread exited: race the reply against 'exit'.
-    let onExit!: (code: number) => void;
-    const died = new Promise<never>((_, reject) => {
-      onExit = (code) => reject(new WalError('EWORKER', `the writer thread exited (code ${code}) during a control call`, { path: this.path }));
-      if (!exitIsOk) worker.once('exit', onExit);
-    });
-    try {
-      return await (exitIsOk ? fn(this.#control!) : Promise.race([fn(this.#control!), died]));
-    } finally {
-      worker.off('exit', onExit);
-      if (--this.#calls === 0) worker.unref();
-    }
+    return this.#calls.run(this.#worker!, () => fn(this.#control!), exitIsOk);
   }
 
   stats(): Promise<WriterStats> {
