@@ -2,10 +2,11 @@
 // which module is the foundation and breaks under esbuild's file-by-file output when one
 // side reads the other during evaluation), and no package importing itself through its own
 // name (human-units.ts once imported WalError from '@threadwal/core', a six-file cycle).
+// And no source file over MAX_LINES (STYLE.md: small single-purpose files).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,5 +66,14 @@ for (const pkg of packages) {
     assert.equal(selfImports, []);
   });
 }
+
+const MAX_LINES = 300;
+
+test(`no source file over ${MAX_LINES} lines`, () => {
+  const over = packages.flatMap((pkg) => sources(join(root, 'packages', pkg, 'src')))
+    .map((f) => ({ file: relative(root, f).split(sep).join('/'), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+    .filter((x) => x.lines > MAX_LINES);
+  assert.equal(over, [], `split these by concern: ${JSON.stringify(over)}`);
+});
 
 test.run();

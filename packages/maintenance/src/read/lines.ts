@@ -3,11 +3,17 @@
 // every line before it that is not a record is corruption, reported with file and offset.
 // (peekTs and nextNewline live in core's segment-tail.ts: the writer's retention reads
 // segment tails too.)
-import type { ChecksumMismatch } from '@threadwal/core';
+import { checksumMismatch, type ChecksumMismatch } from '@threadwal/core';
 
 /** Why a line is bad: a checksum that does not match (with both values), else it does not parse. */
 export interface BadWhy {
   checksum?: ChecksumMismatch | undefined;
+}
+
+/** Why the line [s, e) of `buf` is not a record. */
+export function badWhy(buf: Buffer, s: number, e: number): BadWhy | undefined {
+  const checksum = checksumMismatch(buf, s, e);
+  return checksum ? { checksum } : undefined;
 }
 
 /** The message of a bad line at `file:offset`. */

@@ -3,7 +3,7 @@
 // yield costs several promise turns: it took a third of the time per line). Every line is a
 // view into its chunk's bytes; the position a cursor may commit is the line last handed out.
 import type { RawChunk, RawRecord } from './raw-cursor.js';
-import type { ReadState } from './read-segment.js';
+import type { ReadState } from './read-state.js';
 
 export function rawRecords(chunks: AsyncGenerator<RawChunk>, st: ReadState, signal: AbortSignal | undefined): AsyncIterableIterator<RawRecord> {
   let c: RawChunk | undefined;

@@ -9,7 +9,9 @@ import { statSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WalError, peekSeq, walExists, type WalRecord } from '@threadwal/core';
 import { openSegments, closeSegments, type SegmentFile } from './snapshot.js';
-import { Cursor, readSegment, type ReadState, type SkippedRun } from './read-segment.js';
+import { ParsedCursor } from './parsed-cursor.js';
+import { readSegment } from './segment-cursor.js';
+import type { ReadState, SkippedRun } from './read-state.js';
 import { RawCursor, type RawChunk, type RawRecord } from './raw-cursor.js';
 import { rawRecords } from './raw-records.js';
 import { parseGzipMeta } from '@threadwal/core';
@@ -91,7 +93,7 @@ export function readWal(path: string, options: ReadOptions = {}): WalReader | Ra
   return gen as unknown as WalReader;
 }
 
-/** What the follow loop needs of a segment reader: the parsing Cursor, or RawCursor. */
+/** What the follow loop needs of a segment reader: ParsedCursor or RawCursor (both SegmentCursors). */
 interface SegmentReader<I> {
   readonly seg: SegmentFile;
   pos: number;
@@ -108,7 +110,7 @@ interface ReadMode<I> {
   last(item: I): number;
 }
 
-const PARSED: ReadMode<WalRecord> = { open: (seg) => new Cursor(seg), last: (r) => r.seq };
+const PARSED: ReadMode<WalRecord> = { open: (seg) => new ParsedCursor(seg), last: (r) => r.seq };
 const CHUNKS: ReadMode<RawChunk> = { open: (seg) => new RawCursor(seg), last: (c) => c.lastSeq };
 
 /** False when `signal` aborted during the wait. */
