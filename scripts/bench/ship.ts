@@ -11,7 +11,7 @@
 //   same client, no headers; for one per message also with ship's five headers), with client
 //   and nats-server CPU per event (2 cores: they share them). Ship's rate is from its first
 //   ack to its last (raw's from its first publish), the wall rate is in the note;
-// - end-to-end lag, append durable → stream ack, p50/p99 at 10k and 200k events/s offered,
+// - end-to-end lag, append durable → stream ack, p50/p99 at 10k (R1, R3) and 200k (R1) events/s offered,
 //   the producer in a process of its own (ship-producer.ts), the shipper in this one.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
@@ -145,8 +145,17 @@ async function suite(label: string, servers: string[], replicas: number, bigWal:
   rows.push({ id: `batch-vs-one-${label}`, title: `batched / one event per message, ${label}`, ratio: round(batched.rate / one.rate, 1) });
   // End-to-end lag.
   const lags: Record<string, number> = {};
-  for (const [rate, batch, name] of [[10_000, undefined, 'batched'], [200_000, undefined, 'batched'], [10_000, { maxEvents: 1 }, 'one per message']] as const) {
-    const r = await pacedLag(dir, servers, replicas, rate, PACED_S, batch);
+  // 200k/s on R3 is not a target (R1 is) and wedged the loopback cluster: it is not run.
+  const cases = [[10_000, undefined, 'batched'], [200_000, undefined, 'batched'], [10_000, { maxEvents: 1 }, 'one per message']] as const;
+  for (const [rate, batch, name] of cases.filter(([rate]) => replicas === 1 || rate < 200_000)) {
+    let r: Awaited<ReturnType<typeof pacedLag>>;
+    try {
+      r = await pacedLag(dir, servers, replicas, rate, PACED_S, batch);
+    } catch (err) {
+      rows.push({ id: `lag-${rate / 1000}k-${name.replace(/ /g, '-')}-${label}`, title: `lag append durable → stream ack, ${rate / 1000}k/s offered, ${name}, ${label}`, note: (err as Error).message });
+      lags[`${rate}-${name}`] = Infinity;
+      continue;
+    }
     const s = r.lat.summary('event')!;
     rows.push({
       id: `lag-${rate / 1000}k-${name.replace(/ /g, '-')}-${label}`, title: `lag append durable → stream ack, ${rate / 1000}k/s offered, ${name}, ${label}`,

@@ -26,6 +26,9 @@ export interface LagResult {
 
 let n = 0;
 
+/** How long after the producer ends the shipper may take to finish before the row is reported stalled. */
+const STALL_S = 90;
+
 interface Done { type: 'done'; seqs: number[]; at: number[]; appendedPerSec: number; last: number }
 
 /** A child process with a message queue: `next(type)` resolves with the next message of that type. */
@@ -59,7 +62,22 @@ export async function pacedLag(dir: string, servers: string[], replicas: number,
   producer.proc.send('go');
   const done = (await producer.next('done')) as unknown as Done;
   follower.proc.send({ last: done.last });
-  const { messages } = (await follower.next('done')) as { messages: number };
+  // A guard, not a measurement: a 3-node cluster overloaded on two shared cores lost its
+  // stream leader and never shipped again (a run sat 4+ min at 108k of 2M events).
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    guard = setTimeout(() => reject(new Error(`stalled: the shipper had not shipped all ${done.last + 1} events ${STALL_S} s after the producer ended`)), STALL_S * 1000);
+  });
+  let messages: number;
+  try {
+    ({ messages } = (await Promise.race([follower.next('done'), stalled])) as { messages: number });
+  } catch (err) {
+    producer.proc.kill('SIGKILL');
+    follower.proc.kill('SIGKILL');
+    throw err;
+  } finally {
+    clearTimeout(guard);
+  }
   const raw = readFileSync(out);
   const ackAt = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
   const lat = new Latency();
