@@ -134,13 +134,16 @@ async function streamInfo(jsm: JetStreamManager, o: ReadStreamOptions): Promise<
 }
 
 /**
- * Bytes one pull asks for: room for two of the largest messages the server takes
- * (max_payload from its INFO), at least 4 MiB; a pull smaller than a message would never
- * get it.
+ * Messages one pull asks for: as many of the largest message the server takes (max_payload,
+ * from its INFO) as fit in 16 MiB, 1 to 100. nats.js's default, 100 a pull, put ~100 MiB on
+ * the connection with 1 MiB batches, past nats-server's max_pending (64 MB by default), and
+ * the server cut the reader as a slow consumer. (Pulls by bytes stall instead: nats.js tops a
+ * pull up with the bytes left over, and a message larger than that ends the pull until the
+ * next missed heartbeat, ~30 s.)
  */
-function pullBytes(nc: NatsConnection): number {
+function pullMessages(nc: NatsConnection): number {
   const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  return Math.max(4 * 1024 * 1024, 2 * maxPayload + 64 * 1024);
+  return Math.max(1, Math.min(100, Math.floor((16 * 1024 * 1024) / maxPayload)));
 }
 
 async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: number; messages: number; walId: string | undefined }): AsyncGenerator<StreamLine> {
@@ -163,11 +166,7 @@ async function* lines(o: ReadStreamOptions, fromSeq: number, st: { duplicates: n
     const start = messages === 0 ? Math.max(1, last + 1) : fromSeq > 0 ? await streamSeqOf(jsm, o.stream, fromSeq, first, last) : first;
     if (!o.follow && start > last) return;
     const consumer = await jetstream(nc).consumers.get(o.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
-    // Pull by bytes: the default (100 messages a pull) of 1 MiB batches put ~100 MiB on the
-    // connection at once, past nats-server's max_pending (64 MB by default), which cut the
-    // client as a slow consumer; the ordered consumer then sat ~30 s before it reset (600k
-    // events read back in 33.6 s; 2.2 s pulling 4 MiB at a time).
-    const msgs = await consumer.consume({ max_bytes: pullBytes(nc) });
+    const msgs = await consumer.consume({ max_messages: pullMessages(nc) });
     const onAbort = (): void => { void msgs.close(); };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     let next: number | undefined;

@@ -177,7 +177,7 @@ if (!avail.ok) {
       assert.ok(r.messages > 100, `${r.messages} messages: too few to overrun the buffer`);
       let n = 0;
       let next = 0;
-      // (A liveness guard, not a speed check: without pulls by bytes the read never ended.)
+      // (A liveness guard, not a speed check: with 100 messages a pull the read never ended.)
       for await (const l of readStream({ servers: small.url, stream, signal: AbortSignal.timeout(60_000) })) {
         assert.is(l.seq, next++);
         n++;

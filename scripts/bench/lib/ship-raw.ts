@@ -54,9 +54,9 @@ export async function bodiesOf(servers: string[], stream: string): Promise<Array
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const info = await retried(() => jsm.streams.info(stream));
     const consumer = await retried(() => jetstream(nc, { timeout: 10_000 }).consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq }));
-    // Pulls by bytes, as readStream does: 100 messages of 1 MiB a pull overran the server's
-    // 64 MB max_pending, the server cut the connection and the run hung here.
-    const msgs = await consumer.consume({ max_bytes: 4 * 1024 * 1024 });
+    // 16 messages a pull, as readStream does: 100 of 1 MiB a pull overran the server's 64 MB
+    // max_pending, the server cut the connection and the run hung here.
+    const msgs = await consumer.consume({ max_messages: 16 });
     const out = [];
     for await (const m of msgs) {
       const first = Number(m.headers?.get('Threadwal-Seq'));
