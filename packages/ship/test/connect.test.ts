@@ -10,23 +10,13 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { ship, readStream, isShipError, type ShipError, type ShipOptions } from '../src/index.js';
 import { natsAvailable, type NatsServer } from '../src/testing.js';
-import { tmpDir, appendEvents, checkStream, CLEAN, verdict } from './helpers.js';
+import { tmpDir, appendEvents, checkStream, CLEAN, verdict, shipFailure as failure } from './helpers.js';
 import { opensslAvailable, makeCerts, makeNkey, startTlsServer, startNkeyServer, startOperatorServer, type Certs } from './secure.js';
 import { startServer } from '../src/testing.js';
 
 const SECRET = 'pw-9f3a-SECRET-71c2';
 // A retry loop would end in 'unreachable' after this long: the typed error must come first.
 const PATIENT = { connectTimeoutMs: 20_000, timeoutMs: 2000, backoff: { initialMs: 50, maxMs: 200 } };
-
-async function failure(p: Promise<unknown>): Promise<ShipError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isShipError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ShipError');
-}
 
 function syncFailure(fn: () => unknown): ShipError {
   try {

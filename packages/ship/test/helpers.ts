@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWal } from '@threadwal/client';
 import { readWal } from '@threadwal/maintenance';
-import { readStream, isShipError, type ReadStreamOptions } from '../src/index.js';
+import { readStream, isShipError, type ReadStreamOptions, type ShipError } from '../src/index.js';
 
 export const FULL = process.env.THREADWAL_FULL === '1';
 export function size(ci: number, full: number): number {
@@ -138,3 +138,14 @@ export const MODES: Array<{ name: string; batch: { maxEvents: number } | undefin
   { name: 'batched', batch: undefined },
   { name: 'one-per-message', batch: { maxEvents: 1 } },
 ].filter((m) => !process.env.THREADWAL_SHIP_MODE || process.env.THREADWAL_SHIP_MODE === m.name);
+
+/** The ShipError `p` rejects with (anything else is rethrown; resolving fails the test). */
+export async function shipFailure(p: Promise<unknown>): Promise<ShipError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isShipError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a ShipError');
+}

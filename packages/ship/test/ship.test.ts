@@ -10,7 +10,7 @@ import { openWal } from '@threadwal/client';
 import { rotate, readCursor } from '@threadwal/maintenance';
 import { ship, isShipError, checkpointPath, shippedThrough, type ShipError } from '../src/index.js';
 import { natsAvailable, startServer, freePort, type NatsServer } from '../src/testing.js';
-import { tmpDir, appendEvents, checkStream, report, size, MODES } from './helpers.js';
+import { tmpDir, appendEvents, checkStream, report, size, MODES, shipFailure as failure } from './helpers.js';
 
 const avail = natsAvailable();
 let server: NatsServer;
@@ -36,16 +36,6 @@ async function withJsm(fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, n
   } finally {
     await nc.close();
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<ShipError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isShipError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ShipError');
 }
 
 if (!avail.ok) {
