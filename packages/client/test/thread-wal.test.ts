@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Piscina } from 'piscina';
 import { openWal, walForThread } from '../src/index.js';
 import { tempWal, readLines, fixture, expectCode } from './helpers.js';
@@ -84,6 +85,27 @@ test('on the main thread walForThread opens the WAL once; a closed one is replac
   const c = await openWal(tempWal());
   await expectCode(() => c.serveThreads({} as never), 'EINVAL');
   await c.close();
+});
+
+test('a relative path names the WAL in the cwd of the call: the same string after chdir is another WAL', async () => {
+  const home = process.cwd();
+  const dirA = dirname(tempWal());
+  const dirB = dirname(tempWal());
+  try {
+    process.chdir(dirA);
+    const a = await walForThread('rel.wal');
+    assert.is(await walForThread('./rel.wal'), a);
+    process.chdir(dirB);
+    const b = await walForThread('rel.wal');
+    assert.ok(b !== a, 'the path resolved in the first cwd was reused');
+    assert.is(await b.append({ type: 'job_started', job_id: 'b' }), 0);
+    assert.is(await a.append({ type: 'job_started', job_id: 'a' }), 0);
+    await a.close();
+    await b.close();
+    assert.equal(readLines(join(dirB, 'rel.wal')).map((l) => l.job_id), ['b']);
+  } finally {
+    process.chdir(home);
+  }
 });
 
 test.run();

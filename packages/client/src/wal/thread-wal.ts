@@ -11,6 +11,7 @@
 // port from wal.port(). The client then lives as long as the thread: a writer restart is
 // handled as for any client (the next append reconnects), and its port closes when the
 // thread exits, which drops its hold on the writer.
+import { isAbsolute } from 'node:path';
 import { MessageChannel, isMainThread, parentPort } from 'node:worker_threads';
 import { WalError, canonicalWalPath, type WalEventType } from '@threadwal/core';
 import { resolveClientOptions, type ClientOptions, type WalOptions } from '../options.js';
@@ -18,6 +19,22 @@ import { connectWal, openWal, type Wal } from './wal.js';
 import type { ThreadConnectRequest } from './thread-requests.js';
 
 const clients = new Map<string, Promise<Wal<string>>>();
+/**
+ * The canonical path of each path string a task passed (relative ones with the cwd they were
+ * resolved in): resolving it is a realpath(3) and a directory check, paid once per thread
+ * rather than on every call, and a job runner calls this in every task.
+ */
+const keys = new Map<string, string>();
+
+function keyOf(path: string): string {
+  const asGiven = isAbsolute(path) ? path : `${process.cwd()}\0${path}`;
+  let key = keys.get(asGiven);
+  if (key === undefined) {
+    key = canonicalWalPath(path);
+    keys.set(asGiven, key);
+  }
+  return key;
+}
 
 /**
  * This thread's client of the WAL at `path`, shared by every task of the thread and kept
@@ -29,7 +46,7 @@ const clients = new Map<string, Promise<Wal<string>>>();
 export function walForThread<T extends string = WalEventType>(path: string, options: ClientOptions | WalOptions = {}): Promise<Wal<T>> {
   if (typeof path !== 'string' || path.length === 0) throw new WalError('EINVAL', `path must be a non-empty string, got ${String(path)}`);
   if (!isMainThread) resolveClientOptions(options as ClientOptions); // bad options throw at the call
-  const key = canonicalWalPath(path);
+  const key = keyOf(path);
   const cached = clients.get(key);
   if (cached) return cached.then((wal) => (wal.usable ? (wal as unknown as Wal<T>) : retry<T>(key, cached, options)));
   return connect<T>(key, options);
