@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { Latency, now } from '../lib/measure.js';
 import { countInDir } from '../lib/count-matches.js';
-import { procCpu, procMem, procSwitches } from '../lib/proc.js';
+import { procCpu, procMem, procSwitches, procThreadCpu } from '../lib/proc.js';
 import { importPeer } from '../lib/workload.js';
 import { IN_FLIGHT, PER_THREAD, THREADS, type JobTask, type JobVariant, type JobsResult } from './jobs-shared.js';
 
@@ -50,6 +50,22 @@ async function connectThreads(pool: Pool, wal: Wal): Promise<void> {
   }
 }
 
+/** CPU µs per job by thread between two procThreadCpu snapshots (a thread born in between counts from 0). */
+function cpuSplit(before: Map<number, number>, after: Map<number, number>, pool: Set<number>, jobs: number): NonNullable<JobsResult['cpuSplit']> {
+  const split = { main: 0, pool: 0, top: 0, rest: 0 };
+  const others: number[] = [];
+  for (const [tid, ns] of after) {
+    const us = (ns - (before.get(tid) ?? 0)) / 1000 / jobs;
+    if (tid === process.pid) split.main += us;
+    else if (pool.has(tid)) split.pool += us;
+    else others.push(us);
+  }
+  others.sort((a, b) => b - a);
+  split.top = others[0] ?? 0;
+  split.rest = others.slice(1).reduce((a, b) => a + b, 0);
+  return split;
+}
+
 async function main(): Promise<JobsResult> {
   const [variant, dir, itersS, warmS, measureS] = process.argv.slice(2) as [JobVariant, string, string, string, string];
   const iters = Number(itersS);
@@ -66,10 +82,11 @@ async function main(): Promise<JobsResult> {
     db.exec('CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     db.close();
   }
+  const tids = new SharedArrayBuffer(4 * (THREADS + 4));
   const Piscina = (await importPeer<{ Piscina: PiscinaCtor }>('piscina')).Piscina;
   const pool = new Piscina({
     filename: taskFile, minThreads: THREADS, maxThreads: THREADS, concurrentTasksPerWorker: PER_THREAD,
-    workerData: { variant, path: file, iters },
+    workerData: { variant, path: file, iters, tids },
   });
   if (variant === 'tw-thread') {
     if (wal!.serveThreads) wal!.serveThreads(pool);
@@ -103,11 +120,13 @@ async function main(): Promise<JobsResult> {
   const w0 = await wal?.stats();
   const cpu0 = procCpu(process.pid);
   const sw0 = procSwitches(process.pid);
+  const th0 = procThreadCpu(process.pid);
   const t0 = now();
   const jobs = await phase(Number(measureS), lat);
   const ms = now() - t0;
   const cpu1 = procCpu(process.pid);
   const sw1 = procSwitches(process.pid);
+  const th1 = procThreadCpu(process.pid);
   const w1 = await wal?.stats();
   const mem = procMem(process.pid);
   await pool.destroy();
@@ -115,6 +134,7 @@ async function main(): Promise<JobsResult> {
   const s = lat.summary('job');
   const result: JobsResult = { jobs, seconds: ms / 1000, p50Us: s?.p50Us, p99Us: s?.p99Us, peakRssMb: mem?.peakRssMb ?? null, jobsDone: done };
   if (cpu0 && cpu1 && jobs > 0) result.cpuUsPerJob = (cpu1.totalNs - cpu0.totalNs) / 1000 / jobs;
+  if (jobs > 0) result.cpuSplit = cpuSplit(th0, th1, new Set(new Int32Array(tids).subarray(1)), jobs);
   if (sw0 !== null && sw1 !== null && jobs > 0) result.switchesPerJob = (sw1 - sw0) / jobs;
   if (w0 && w1) {
     const fsyncs = w1.fsyncs - w0.fsyncs;

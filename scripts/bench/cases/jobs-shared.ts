@@ -1,5 +1,6 @@
 // What the job-runner group's three modules share (jobs.ts, jobs-run.ts, jobs-task.ts); no
 // side effects, so the case process can import it without starting a pool or a task.
+import { createHash } from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
 
 export const THREADS = 4;
@@ -28,14 +29,27 @@ export interface JobsResult {
   /** Context switches of every thread of the process (voluntary + involuntary) per job over the measured interval. */
   switchesPerJob?: number;
   /** threadwal variants: the writer's fdatasyncs per second, and events and batch messages per fdatasync, over the measured interval. */
+  /** CPU µs per job by thread over the measured interval: the main thread, the pool's threads, the busiest other thread (the threadwal writer in its variants), all other threads. */
+  cpuSplit?: { main: number; pool: number; top: number; rest: number };
   fsyncsPerSec?: number;
   eventsPerSync?: number;
   messagesPerSync?: number;
 }
 
-/** The job's CPU work: `n` rounds of an integer hash (no allocation); jobs.ts calibrates `n` to ~0.2 ms. */
+/** What one unit of the job's CPU work hashes. */
+const BLOCK = Buffer.alloc(1024, 0x5a);
+
+/**
+ * The job's CPU work: SHA-256 over `n` KiB (native code, no allocation but the digest);
+ * jobs.ts calibrates `n` to ~0.2 ms. Not a JavaScript loop: an integer-hash loop's speed
+ * depended on what else V8 inlined into the task function. Beside threadwal's inlined
+ * append, TurboFan kept the loop's accumulator in a stack slot instead of a register
+ * (--print-opt-code), each iteration then waited on a store-to-load forward, and the
+ * same 0.2 ms of work took ~0.45 ms of CPU: the tw-thread row measured V8's register
+ * allocation, not the WAL (docs/PERFORMANCE.md, job runner).
+ */
 export function work(n: number): number {
-  let x = 0x9e3779b9 | 0;
-  for (let i = 0; i < n; i++) x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + i) | 0;
-  return x >>> 0;
+  const h = createHash('sha256');
+  for (let i = 0; i < n; i++) h.update(BLOCK);
+  return h.digest().readUInt32BE(0);
 }

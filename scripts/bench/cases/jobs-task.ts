@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { importPeer } from '../lib/workload.js';
+import { ownTid } from '../lib/proc.js';
 import { work, type JobTask, type JobVariant } from './jobs-shared.js';
 
 interface JobEvent {
@@ -26,7 +27,13 @@ interface Client {
 let client: Client | null = null;
 const loadClient = async (): Promise<Client> => (client ??= await importPeer<Client>('@threadwal/client'));
 
-const { variant, path, iters } = workerData as { variant: JobVariant; path: string; iters: number };
+const { variant, path, iters, tids } = workerData as { variant: JobVariant; path: string; iters: number; tids: SharedArrayBuffer };
+// This pool thread's kernel id, for jobs-run.ts's CPU split by thread (slot 0 counts the slots taken).
+{
+  const cells = new Int32Array(tids);
+  const slot = Atomics.add(cells, 0, 1) + 1;
+  if (slot < cells.length) Atomics.store(cells, slot, ownTid() ?? 0);
+}
 
 const startedOf = (i: number): JobEvent => ({ type: 'job_started', job_id: `job-${i}`, capability: 'ShellExec' });
 const completedOf = (i: number, x: number): JobEvent => ({

@@ -26,19 +26,19 @@ const CEILING: JobVariant = 'none';
 const WORK_US = 200;
 const runEntry = fileURLToPath(new URL('./jobs-run.js', import.meta.url));
 
-/** Iterations of jobs-task.ts's work() that take ~0.2 ms here (same loop, timed in this process once warm). */
+/** KiB of jobs-task.ts's work() that take ~0.2 ms here (timed in this process once warm). */
 function calibrate(): number {
   let sink = 0;
-  for (let k = 0; k < 200; k++) sink ^= work(10_000); // warm the JIT
+  for (let k = 0; k < 200; k++) sink ^= work(10); // warm up
   const samples: number[] = [];
   for (let k = 0; k < 9; k++) {
     const t = now();
-    sink ^= work(200_000);
-    samples.push((now() - t) * 1000); // µs for 200k iterations
+    sink ^= work(2000);
+    samples.push((now() - t) * 1000); // µs for 2000 KiB
   }
-  if (sink === 42) process.stdout.write(''); // keep the loop's result alive
+  if (sink === 42) process.stdout.write(''); // keep the result alive
   const us = median(samples)!;
-  return Math.max(1000, Math.round((200_000 * WORK_US) / us));
+  return Math.max(1, Math.round((2000 * WORK_US) / us));
 }
 
 async function unavailableReason(peer: string | undefined, dir: string): Promise<string | null> {
@@ -63,6 +63,10 @@ interface Run {
   peakRssMb: number | null;
   lostJobs: number | null;
   cpuUsPerJob: number | null;
+  cpuMain: number | null;
+  cpuPool: number | null;
+  cpuTop: number | null;
+  cpuRest: number | null;
   fsyncsPerSec: number | null;
   eventsPerSync: number | null;
   messagesPerSync: number | null;
@@ -92,7 +96,8 @@ export async function jobsPiscina(ctx: CaseContext): Promise<CaseResult> {
         await p.exited;
         const lost = m.recordsFound === undefined ? null : Math.max(0, m.jobsDone - m.recordsFound);
         runs.push({ variant: v.id, round: r, jobsPerSec: Math.round(m.jobs / m.seconds), p50Us: m.p50Us ?? null, p99Us: m.p99Us ?? null, peakRssMb: m.peakRssMb, lostJobs: lost,
-          cpuUsPerJob: m.cpuUsPerJob ?? null, fsyncsPerSec: m.fsyncsPerSec ?? null, eventsPerSync: m.eventsPerSync ?? null, messagesPerSync: m.messagesPerSync ?? null });
+          cpuUsPerJob: m.cpuUsPerJob ?? null, cpuMain: m.cpuSplit?.main ?? null, cpuPool: m.cpuSplit?.pool ?? null, cpuTop: m.cpuSplit?.top ?? null, cpuRest: m.cpuSplit?.rest ?? null,
+          fsyncsPerSec: m.fsyncsPerSec ?? null, eventsPerSync: m.eventsPerSync ?? null, messagesPerSync: m.messagesPerSync ?? null });
       } finally {
         await p.kill();
         rmSync(dir, { recursive: true, force: true });
@@ -114,12 +119,12 @@ function summarize(ctx: CaseContext, runs: Run[], skipped: Map<JobVariant, strin
   for (const v of VARIANTS) {
     const why = skipped.get(v.id);
     if (why) {
-      rows.push([v.label, 'skipped', '', '', '', '', '', '', '', '', why]);
+      rows.push([v.label, 'skipped', '', '', '', '', '', '', '', '', '', why]);
       variants.push({ variant: v.id, label: v.label, skipped: why });
       continue;
     }
     const mine = runs.filter((x) => x.variant === v.id);
-    const med = (k: 'jobsPerSec' | 'p50Us' | 'p99Us' | 'peakRssMb' | 'cpuUsPerJob' | 'fsyncsPerSec' | 'eventsPerSync' | 'messagesPerSync'): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
+    const med = (k: 'jobsPerSec' | 'p50Us' | 'p99Us' | 'peakRssMb' | 'cpuUsPerJob' | 'cpuMain' | 'cpuPool' | 'cpuTop' | 'cpuRest' | 'fsyncsPerSec' | 'eventsPerSync' | 'messagesPerSync'): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
     const ratio = (k: 'jobsPerSec' | 'peakRssMb'): number | undefined => median(mine.map((x) => {
       const base = runs.find((y) => y.variant === CEILING && y.round === x.round)?.[k];
       const mineK = x[k];
@@ -131,23 +136,24 @@ function summarize(ctx: CaseContext, runs: Run[], skipped: Map<JobVariant, strin
     const xr = ratio('peakRssMb');
     rows.push([
       v.label, med('jobsPerSec') !== undefined ? Math.round(med('jobsPerSec')!).toLocaleString('en-US') : '', x === undefined ? '' : `×${x.toFixed(2)}`,
-      fmtUs(med('p50Us')), fmtUs(med('p99Us')), fmtN(med('cpuUsPerJob')), fmtN(med('fsyncsPerSec')), fmtN(med('eventsPerSync'), 1, med('messagesPerSync')),
+      fmtUs(med('p50Us')), fmtUs(med('p99Us')), fmtN(med('cpuUsPerJob')), [med('cpuMain'), med('cpuPool'), med('cpuTop'), med('cpuRest')].map((x) => fmtN(x)).join(' / '), fmtN(med('fsyncsPerSec')), fmtN(med('eventsPerSync'), 1, med('messagesPerSync')),
       med('peakRssMb') !== undefined ? String(Math.round(med('peakRssMb')!)) : '', xr === undefined ? '' : `×${xr.toFixed(2)}`,
       lost === null ? '' : lost === 0 ? 'all there' : `${lost} MISSING`,
     ]);
     const agg = {
       variant: v.id, label: v.label, jobsPerSec: med('jobsPerSec') ?? null, ratioToCeiling: x ?? null, p50Us: med('p50Us') ?? null, p99Us: med('p99Us') ?? null,
-      cpuUsPerJob: med('cpuUsPerJob') ?? null, fsyncsPerSec: med('fsyncsPerSec') ?? null, eventsPerSync: med('eventsPerSync') ?? null, messagesPerSync: med('messagesPerSync') ?? null,
+      cpuUsPerJob: med('cpuUsPerJob') ?? null, cpuMainUs: med('cpuMain') ?? null, cpuPoolUs: med('cpuPool') ?? null, cpuTopOtherUs: med('cpuTop') ?? null, cpuRestUs: med('cpuRest') ?? null,
+      fsyncsPerSec: med('fsyncsPerSec') ?? null, eventsPerSync: med('eventsPerSync') ?? null, messagesPerSync: med('messagesPerSync') ?? null,
       peakRssMb: med('peakRssMb') ?? null, rssRatio: xr ?? null, lostJobs: lost,
     };
     variants.push(agg);
     for (const [k, val] of Object.entries(agg)) if (typeof val === 'number') metrics[`${v.id}.${k}`] = round(val, 3);
   }
   const section = [
-    `Job runner (${ctx.id}): piscina, ${THREADS} threads × concurrentTasksPerWorker ${PER_THREAD}, ${IN_FLIGHT} jobs in flight; a job = await durable job_started, ~${WORK_US} µs of CPU (${how.iters} iterations), await durable job_completed;`,
+    `Job runner (${ctx.id}): piscina, ${THREADS} threads × concurrentTasksPerWorker ${PER_THREAD}, ${IN_FLIGHT} jobs in flight; a job = await durable job_started, ~${WORK_US} µs of CPU (SHA-256 over ${how.iters} KiB), await durable job_completed;`,
     `${how.rounds} round(s) of ${how.warmS} s warm-up + ${how.measureS} s measured per variant, each in its own process, interleaved (order reversed every other round); medians over rounds; × = ratio to the ceiling in the same round`,
-    'CPU µs/job: the whole process (every thread, kernel time included); fdatasyncs/s and events (batch messages) per sync: the threadwal writer\'s stats() over the measured interval',
-    textTable(['variant', 'jobs/s', '× ceiling', 'job p50', 'job p99', 'CPU µs/job', 'fdatasyncs/s', 'events (msgs) /sync', 'peak RSS MB', 'RSS ×', 'records after close'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+    'CPU µs/job: the whole process (every thread, kernel time included); split: the main thread / the pool\'s 4 threads / the busiest other thread (the threadwal writer in its variants) / all other threads (schedstat per thread); fdatasyncs/s and events (batch messages) per sync: the threadwal writer\'s stats() over the measured interval',
+    textTable(['variant', 'jobs/s', '× ceiling', 'job p50', 'job p99', 'CPU µs/job', 'split main/pool/top/rest', 'fdatasyncs/s', 'events (msgs) /sync', 'peak RSS MB', 'RSS ×', 'records after close'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
   ].join('\n');
   const tw = variants.find((v) => v.variant === 'tw-thread');
   const detail = `threadwal per-thread client ${typeof tw?.ratioToCeiling === 'number' ? `×${tw.ratioToCeiling.toFixed(2)}` : 'n/a'} of the no-logging ceiling (table below)`;

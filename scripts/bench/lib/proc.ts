@@ -1,6 +1,6 @@
 // What /proc says about another process (a server under load, measured from outside so that
 // measuring costs it nothing): CPU of its main thread and of all its threads, and its memory.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts utime and stime in these ticks (100 on every mainstream kernel). */
 const TICKS_PER_S = 100;
@@ -57,6 +57,35 @@ export function procSwitches(pid: number): number | null {
       }
     }
     return total;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ns so far of each thread of `pid` (/proc/<pid>/task/<tid>/schedstat), by tid; threads that ended are absent. */
+export function procThreadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1');
+      out.set(Number(tid), Number(s.slice(0, s.indexOf(' '))));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** This thread's kernel id (the tid /proc/<pid>/task lists), or null off Linux. */
+export function ownTid(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
   } catch {
     return null;
   }
