@@ -101,7 +101,7 @@ export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_LOCK_STALE_MS = 10_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 /** Chosen by measurement (docs/PERFORMANCE.md): the fdatasyncs a busy writer saves against the time an un-awaited line waits. */
-export const DEFAULT_COMMIT_WINDOW_MS = 2;
+export const DEFAULT_COMMIT_WINDOW_MS = 5;
 /** A longer window would leave un-awaited lines un-durable for longer than anyone should configure by accident. */
 export const MAX_COMMIT_WINDOW_MS = 1000;
 

@@ -14,7 +14,7 @@ test('defaults', () => {
   assert.is(DEFAULT_LOCK_STALE_MS, 10_000);
   assert.is(DEFAULT_LOCK_TIMEOUT_MS, 30_000);
   assert.is(DEFAULT_MAX_BATCH_BYTES, 4 * 1024 * 1024);
-  assert.is(DEFAULT_COMMIT_WINDOW_MS, 2);
+  assert.is(DEFAULT_COMMIT_WINDOW_MS, 5);
 });
 
 test('valid values are kept; rotate is copied, not aliased', () => {

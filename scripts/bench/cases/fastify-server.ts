@@ -82,8 +82,10 @@ async function destinationOf(variant: Variant, dir: string): Promise<{ stream: S
     case 'pino-file':
       return { stream: await started(pino.transport({ target: 'pino/file', options: { destination: file } })), writerStats: none };
     case 'tw-dest': {
-      const { pinoDestination } = await importPeer<{ pinoDestination(path: string): TwDest }>('@threadwal/client/pino');
-      const dest = pinoDestination(join(dir, 'app.wal'));
+      const { pinoDestination } = await importPeer<{ pinoDestination(path: string, o?: object): TwDest }>('@threadwal/client/pino');
+      // THREADWAL_BENCH_COMMIT_WINDOW_MS: an A/B run's commitWindowMs (unset: the default).
+      const windowMs = process.env.THREADWAL_BENCH_COMMIT_WINDOW_MS;
+      const dest = pinoDestination(join(dir, 'app.wal'), windowMs ? { commitWindowMs: Number(windowMs) } : undefined);
       await dest.ready;
       return { stream: dest, writerStats: () => dest.wal.stats() };
     }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { now, round, type CaseResult } from '../lib/measure.js';
 import { countInDir } from '../lib/count-matches.js';
 import { PeerProcess } from '../lib/peer-process.js';
-import { procCpu, procMem } from '../lib/proc.js';
+import { procCpu, procMem, procThreadCpu } from '../lib/proc.js';
 import { median, textTable } from '../lib/text-table.js';
 import { benchVariantWanted, importPeer, type CaseContext } from '../lib/workload.js';
 import type { LoadResult } from './fastify-load.js';
@@ -46,6 +46,8 @@ interface Run {
   p999Us: number | null;
   mainCpuUsPerReq: number | null;
   procCpuUsPerReq: number | null;
+  /** CPU of the busiest thread other than main (threadwal's writer in its pinoDestination variant), µs per request. */
+  topOtherCpuUsPerReq: number | null;
   fsyncsPerSec: number | null;
   linesPerSync: number | null;
   peakRssMb: number | null;
@@ -114,10 +116,12 @@ async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, p
     trace('warm');
     const s0 = await stats();
     const cpu0 = procCpu(server.pid);
+    const th0 = procThreadCpu(server.pid);
     const load0 = procCpu(loader.pid);
     const tm0 = now();
     const m = (await load(measureS, true)).result;
     const cpu1 = procCpu(server.pid);
+    const th1 = procThreadCpu(server.pid);
     const load1 = procCpu(loader.pid);
     const wallMs = now() - tm0;
     const loaderCpuPct = load0 && load1 ? round(((load1.totalNs - load0.totalNs) / 1e6 / wallMs) * 100) : null;
@@ -155,6 +159,7 @@ async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, p
       p50Us: m.p50Us ?? null, p99Us: m.p99Us ?? null, p999Us: m.p999Us ?? null,
       mainCpuUsPerReq: perReq(cpu0?.mainNs, cpu1?.mainNs),
       procCpuUsPerReq: perReq(cpu0?.totalNs, cpu1?.totalNs),
+      topOtherCpuUsPerReq: perReq(0, busiestOther(server.pid, th0, th1)),
       fsyncsPerSec, linesPerSync,
       peakRssMb: mem?.peakRssMb ?? null, rssMb: mem?.rssMb ?? null,
       missingLines: missing, extraLines: extra,
@@ -169,6 +174,13 @@ async function runVariant(ctx: CaseContext, variant: Variant, roundNo: number, p
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** CPU ns between two snapshots of the busiest thread of `pid` that is not its main thread. */
+function busiestOther(pid: number, before: Map<number, number>, after: Map<number, number>): number {
+  let top = 0;
+  for (const [tid, ns] of after) if (tid !== pid) top = Math.max(top, ns - (before.get(tid) ?? 0));
+  return top;
 }
 
 const fmtUs = (x: number | null | undefined): string =>
@@ -186,7 +198,7 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
   for (const v of VARIANTS) {
     const mine = runs.filter((x) => x.variant === v.id);
     if (mine.length === 0) {
-      rows.push([v.label, 'not run', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'full runs only']);
+      rows.push([v.label, 'not run', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'full runs only']);
       continue;
     }
     const med = (k: keyof Run): number | undefined => median(mine.map((x) => x[k]).filter((x): x is number => typeof x === 'number'));
@@ -204,14 +216,14 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
     const check = v.id === 'none' ? '' : `${missing === 0 ? 'all there' : `${missing} MISSING`}${extra ? `, ${extra} extra` : ''}`;
     rows.push([
       v.label, fmtN(med('reqPerSec')), fmtX(ratio('reqPerSec')), fmtUs(med('p50Us')), fmtUs(med('p99Us')), fmtUs(med('p999Us')), fmtX(ratio('p99Us')),
-      fmtN(med('mainCpuUsPerReq'), 1), fmtX(ratio('mainCpuUsPerReq')), fmtN(med('procCpuUsPerReq'), 1), fmtN(med('fsyncsPerSec')), fmtN(med('linesPerSync'), 1),
+      fmtN(med('mainCpuUsPerReq'), 1), fmtX(ratio('mainCpuUsPerReq')), fmtN(med('procCpuUsPerReq'), 1), fmtN(med('topOtherCpuUsPerReq'), 1), fmtN(med('fsyncsPerSec')), fmtN(med('linesPerSync'), 1),
       fmtN(med('peakRssMb')), fmtX(ratio('peakRssMb')), fmtN(med('serverCpuPct')), fmtN(med('loaderCpuPct')), `${check}${errors ? `; ${errors} errors/non-2xx` : ''}`,
     ]);
     const agg: Record<string, number | string | boolean | null> = {
       variant: v.id, label: v.label, durable: v.durable, reqPerSec: med('reqPerSec') ?? null, reqRatio: ratio('reqPerSec') ?? null,
       p50Us: med('p50Us') ?? null, p99Us: med('p99Us') ?? null, p999Us: med('p999Us') ?? null, p99Ratio: ratio('p99Us') ?? null,
       mainCpuUsPerReq: med('mainCpuUsPerReq') ?? null, cpuRatio: ratio('mainCpuUsPerReq') ?? null, procCpuUsPerReq: med('procCpuUsPerReq') ?? null,
-      fsyncsPerSec: med('fsyncsPerSec') ?? null, linesPerSync: med('linesPerSync') ?? null,
+      topOtherCpuUsPerReq: med('topOtherCpuUsPerReq') ?? null, fsyncsPerSec: med('fsyncsPerSec') ?? null, linesPerSync: med('linesPerSync') ?? null,
       peakRssMb: med('peakRssMb') ?? null, rssRatio: ratio('peakRssMb') ?? null, rssMb: med('rssMb') ?? null,
       missingLines: missing, extraLines: extra, inFlightAtEnd: inFlight.join('/'), errors, stopMs: med('stopMs') ?? null, loaderCpuPct: med('loaderCpuPct') ?? null, serverCpuPct: med('serverCpuPct') ?? null,
     };
@@ -223,8 +235,8 @@ function summarize(ctx: CaseContext, pinned: boolean, runs: Run[], how: { rounds
     `Real server (${ctx.id}): Fastify 5, default request logging (2 pino lines/request via a child logger), 1 JSON route, autocannon -c ${CONNECTIONS} on 127.0.0.1, ${where};`,
     `${how.rounds} round(s) of ${how.warmS} s warm-up + ${how.measureS} s measured per variant (a fresh server each), interleaved (order reversed every other round)${ctx.quick ? '' : ', after 2.5 s of load to warm autocannon'}; medians over rounds; × = ratio to pino.destination() in the same round`,
     textTable(
-      ['destination', 'req/s', '×', 'p50', 'p99', 'p99.9', 'p99 ×', 'main CPU µs/req', 'CPU ×', 'proc CPU µs/req', 'fdatasyncs/s', 'lines/sync', 'peak RSS MB', 'RSS ×', 'server CPU %', 'autocannon CPU %', 'lines after graceful stop'],
-      rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
+      ['destination', 'req/s', '×', 'p50', 'p99', 'p99.9', 'p99 ×', 'main CPU µs/req', 'CPU ×', 'proc CPU µs/req', 'busiest other thread µs/req', 'fdatasyncs/s', 'lines/sync', 'peak RSS MB', 'RSS ×', 'server CPU %', 'autocannon CPU %', 'lines after graceful stop'],
+      rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]),
     ),
   ].join('\n');
   const tw = variants.find((x) => x.variant === 'tw-dest');
