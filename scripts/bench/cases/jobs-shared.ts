@@ -28,9 +28,9 @@ export interface JobsResult {
   cpuUsPerJob?: number;
   /** Context switches of every thread of the process (voluntary + involuntary) per job over the measured interval. */
   switchesPerJob?: number;
-  /** threadwal variants: the writer's fdatasyncs per second, and events and batch messages per fdatasync, over the measured interval. */
   /** CPU µs per job by thread over the measured interval: the main thread, the pool's threads, the busiest other thread (the threadwal writer in its variants), all other threads. */
   cpuSplit?: { main: number; pool: number; top: number; rest: number };
+  /** threadwal variants: the writer's fdatasyncs per second, and events and batch messages per fdatasync, over the measured interval. */
   fsyncsPerSec?: number;
   eventsPerSync?: number;
   messagesPerSync?: number;

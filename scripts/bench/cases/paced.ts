@@ -1,7 +1,7 @@
-// Case 6: latency under a paced (open-loop) load. Event i is due at t0 + i/rate; a loop
-// (a timer when the next one is more than 2 ms away, else blocked naps of at most 0.1 ms,
-// each followed by a turn of the event loop) issues every due event, and its latency runs from its *scheduled* time to its durable ack, so a producer
-// that falls behind shows up in the percentiles instead of hiding (no coordinated omission).
+// Case 6: latency under a paced (open-loop) load. Event i is due at t0 + i/rate; a loop (a
+// timer when the next one is more than 2 ms away, else blocked naps of at most 0.1 ms, each
+// followed by a turn of the event loop) issues every due event, and its latency runs from
+// its *scheduled* time to its durable ack, so a producer that falls behind shows up in the percentiles instead of hiding (no coordinated omission).
 // Compare with `raw-fdatasync` of the same run (one write + fdatasync at a time) and with
 // the `floor-*` rows (floor.ts: a bare writer thread, paced by this same offer()).
 import { join } from 'node:path';
@@ -40,9 +40,9 @@ export async function offer(wal: Appender, rate: number, seconds: number, first:
     }
     if (i >= total) break;
     const wait = t0 + i * interval - now();
-    if (wait > 2) await sleep(wait - 1.5); // timers are ms-coarse: sleep most of the gap with one
+    if (wait > 2) await sleep(wait - 1.5); // timers are ms-coarse: a timer for most of the gap,
     else {
-      // ...and the rest in slices of at most 0.1 ms, blocked rather than spinning, each
+      // and the rest in naps of at most 0.1 ms, blocked rather than spinning, each
       // followed by one turn of the event loop (acks are read there, so one waits at most a
       // slice). A producer spinning on setImmediate kept its core busy: four of them (paced-4x10k)
       // took both cores from the writer thread, and the row measured the scheduler.
