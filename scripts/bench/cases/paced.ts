@@ -1,7 +1,8 @@
 // Case 6: latency under a paced (open-loop) load. Event i is due at t0 + i/rate; a loop (a
 // timer when the next one is more than 2 ms away, else blocked naps of at most 0.1 ms, each
 // followed by a turn of the event loop) issues every due event, and its latency runs from
-// its *scheduled* time to its durable ack, so a producer that falls behind shows up in the percentiles instead of hiding (no coordinated omission).
+// its *scheduled* time to its durable ack, so a producer that falls behind shows up in the
+// percentiles instead of hiding (no coordinated omission).
 // Compare with `raw-fdatasync` of the same run (one write + fdatasync at a time) and with
 // the `floor-*` rows (floor.ts: a bare writer thread, paced by this same offer()).
 import { join } from 'node:path';
