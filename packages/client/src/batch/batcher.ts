@@ -143,7 +143,7 @@ export class Batcher implements LinkOwner {
   }
 
   #mayPost(): boolean {
-    return this.#gate.mayPost(this.#b.urgent, this.#l.inflight.size, this.#link.sab);
+    return this.#gate.mayPost(this.#b.urgent, this.#l.inflight.size, this.#link.sab, this.#b.bytes);
   }
 
   /** Sends the batch built so far to the writer thread; false when it could not (no writer thread: reconnecting). */
