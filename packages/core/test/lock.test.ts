@@ -2,7 +2,7 @@
 // (a test process, not a library user's main thread).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import fsModule, { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PathLock, withLock } from '../src/lock/lock.js';
+import { WalError } from '../src/errors.js';
 import { stampedPid, OWNER_STAMP, MS_TAG, msStamp } from '../src/lock/lock-owner.js';
 import { tmpDir, walErrorOf, within } from './helpers.js';
 
@@ -354,6 +355,33 @@ test('withLock waits for the holder, then ELOCKED after timeoutMs', async () => 
   assert.is(err.code, 'ELOCKED');
   assert.not.ok(ran);
   a.release();
+});
+
+test('an I/O error removing the lock is a WalError with its errno as the code, the cause kept', async () => {
+  const path = join(tmpDir(), 'wal.jsonl');
+  const lock = new PathLock(path, 10_000, 1000);
+  await lock.acquire();
+  const real = fsModule.unlinkSync;
+  const eio = Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO', errno: -5 });
+  fsModule.unlinkSync = ((p: fsModule.PathLike) => {
+    if (String(p) === `${path}.lock`) throw eio;
+    return real(p);
+  }) as typeof fsModule.unlinkSync;
+  syncBuiltinESMExports();
+  try {
+    let caught: unknown;
+    try {
+      lock.release();
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof WalError, `release threw ${String(caught)}`);
+    assert.is((caught as WalError).code, 'EIO');
+    assert.is((caught as WalError).cause, eio);
+  } finally {
+    fsModule.unlinkSync = real;
+    syncBuiltinESMExports();
+  }
 });
 
 test.run();

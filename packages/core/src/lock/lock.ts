@@ -212,7 +212,7 @@ export class PathLock {
       lockfile.unlockSync(this.#path, { realpath: false, fs: this.#fs as unknown as typeof fs } as lockfile.UnlockOptions);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTACQUIRED' && code !== 'ERELEASED' && code !== 'ENOENT') throw err;
+      if (code !== 'ENOTACQUIRED' && code !== 'ERELEASED' && code !== 'ENOENT') throw fromFsError(err, this.#lockDir, 'removing the lock');
     } finally {
       this.#board?.removed();
     }
