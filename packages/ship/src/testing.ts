@@ -3,7 +3,7 @@
 // stopped when the test process exits.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { get } from 'node:http';
 import { join } from 'node:path';
 
@@ -18,14 +18,29 @@ export function natsAvailable(): { ok: true; version: string } | { ok: false; re
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `n` distinct free ports: every listener stays open until all are bound, so the kernel cannot
+ * hand the same ephemeral port out twice (freePort called in a row could, and a cluster config
+ * then listed one route twice: "Duplicate route entry detected").
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
+  }
 }
 
 function healthy(port: number): Promise<boolean> {
@@ -83,8 +98,7 @@ export class NatsServer {
 
 /** One JetStream node with its own store dir under `dir`. */
 export async function startServer(dir: string, name = 'n1', extra: string[] = []): Promise<NatsServer> {
-  const port = await freePort();
-  const httpPort = await freePort();
+  const [port, httpPort] = (await freePorts(2)) as [number, number];
   const sd = join(dir, `js-${name}`);
   mkdirSync(sd, { recursive: true });
   const s = new NatsServer(name, port, httpPort, ['-js', '-sd', sd, '-a', '127.0.0.1', '-p', String(port), '-m', String(httpPort), '-n', name, ...extra]);
@@ -95,7 +109,8 @@ export async function startServer(dir: string, name = 'n1', extra: string[] = []
 /** A 3-node JetStream cluster on loopback (cluster name twship), every node healthy. */
 export async function startCluster(dir: string): Promise<NatsServer[]> {
   const nodes = [];
-  for (let i = 1; i <= 3; i++) nodes.push({ name: `n${i}`, port: await freePort(), http: await freePort(), route: await freePort() });
+  const ports = await freePorts(9);
+  for (let i = 0; i < 3; i++) nodes.push({ name: `n${i + 1}`, port: ports[3 * i]!, http: ports[3 * i + 1]!, route: ports[3 * i + 2]! });
   const routes = nodes.map((n) => `    nats-route://127.0.0.1:${n.route}`).join('\n');
   const servers = nodes.map((n) => {
     const sd = join(dir, `js-${n.name}`);
