@@ -130,13 +130,19 @@ ${routes}
 `);
     return new NatsServer(n.name, n.port, n.http, ['-c', conf]);
   });
-  await Promise.all(servers.map((s) => s.start(false)));
-  await Promise.all(servers.map(async (s) => {
-    const until = Date.now() + 30_000;
-    while (!(await healthy(s.httpPort))) {
-      if (Date.now() > until) throw new Error(`cluster node ${s.name} not healthy:\n${s.log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }));
+  try {
+    await Promise.all(servers.map((s) => s.start(false)));
+    await Promise.all(servers.map(async (s) => {
+      const until = Date.now() + 30_000;
+      while (!(await healthy(s.httpPort))) {
+        if (Date.now() > until) throw new Error(`cluster node ${s.name} not healthy:\n${s.log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }));
+  } catch (err) {
+    // One node failed: the others must not outlive the caller (they kept running after a CI failure).
+    await Promise.all(servers.map((s) => s.kill()));
+    throw err;
+  }
   return servers;
 }
